@@ -1,0 +1,111 @@
+import CRdKafka
+import Logging
+import Synchronization
+
+/// Per-consumer state reachable from librdkafka's callbacks through the client opaque.
+final class ConsumerContext: ClientContext, @unchecked Sendable {
+    /// Set once by `subscribe`, read on the polling thread inside callbacks.
+    weak var handler: (any RebalanceHandler)?
+    /// Called with each statistics JSON document, on the polling thread.
+    let statisticsHandler: (@Sendable (String) -> Void)?
+    /// What this member owns now, as librdkafka was told.
+    let assignment = Mutex<Set<TopicPartition>>([])
+    /// The last error librdkafka reported, cleared by a successful fetch.
+    let lastError = Mutex<KafkaError?>(nil)
+
+    init(logger: Logger, statisticsHandler: (@Sendable (String) -> Void)?) {
+        self.statisticsHandler = statisticsHandler
+        super.init(logger: logger)
+    }
+
+    func rebalance(
+        client: OpaquePointer,
+        err: rd_kafka_resp_err_t,
+        partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+    ) {
+        let cooperative = rd_kafka_rebalance_protocol(client).map { String(cString: $0) } == "COOPERATIVE"
+        let list = TopicPartitionList.read(partitions)
+        switch err {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            let starts = handler?.partitionsAssigned(list) ?? [:]
+            if let partitions {
+                for index in 0..<Int(partitions.pointee.cnt) {
+                    let start = starts[list[index]] ?? .committed
+                    partitions.pointee.elems[index].offset = start.librdkafkaOffset
+                }
+            }
+            logger.info("partitions assigned", metadata: ["partitions": "\(list.sorted())", "cooperative": "\(cooperative)"])
+            if cooperative {
+                if let error = rd_kafka_incremental_assign(client, partitions) {
+                    logger.error("incremental assign failed: \(KafkaError(code: .consume, consuming: error, context: "assign"))")
+                }
+            } else {
+                let result = rd_kafka_assign(client, partitions)
+                if result != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    logger.error("assign failed: \(KafkaError(code: .consume, rdKafka: result, context: "assign"))")
+                }
+            }
+            assignment.withLock { owned in
+                if !cooperative { owned.removeAll() }
+                owned.formUnion(list)
+            }
+        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            let lost = rd_kafka_assignment_lost(client) != 0
+            logger.info("partitions revoked", metadata: ["partitions": "\(list.sorted())", "lost": "\(lost)"])
+            handler?.partitionsRevoked(list, lost: lost)
+            assignment.withLock { $0.subtract(list) }
+            if cooperative {
+                if let error = rd_kafka_incremental_unassign(client, partitions) {
+                    logger.error("incremental unassign failed: \(KafkaError(code: .consume, consuming: error, context: "unassign"))")
+                }
+            } else {
+                _ = rd_kafka_assign(client, nil)
+            }
+        default:
+            logger.error("rebalance error: \(KafkaError(code: .consume, rdKafka: err, context: "rebalance"))")
+            handler?.partitionsRevoked(list, lost: true)
+            assignment.withLock { $0.removeAll() }
+            _ = rd_kafka_assign(client, nil)
+        }
+    }
+}
+
+extension StartOffset {
+    var librdkafkaOffset: Int64 {
+        switch self {
+        case .offset(let value): return value
+        case .beginning: return LogicalOffset.beginning
+        case .end: return LogicalOffset.end
+        case .committed: return LogicalOffset.invalid
+        }
+    }
+}
+
+let rebalanceCallback:
+    @convention(c) (
+        OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
+        UnsafeMutableRawPointer?
+    ) -> Void = { client, err, partitions, opaque in
+        guard let client, let opaque else { return }
+        let context = Unmanaged<ClientContext>.fromOpaque(opaque).takeUnretainedValue()
+        (context as? ConsumerContext)?.rebalance(client: client, err: err, partitions: partitions)
+    }
+
+let statisticsCallback:
+    @convention(c) (OpaquePointer?, UnsafeMutablePointer<CChar>?, Int, UnsafeMutableRawPointer?) -> Int32 = {
+        _, json, _, opaque in
+        guard let json, let opaque else { return 0 }
+        let context = Unmanaged<ClientContext>.fromOpaque(opaque).takeUnretainedValue()
+        (context as? ConsumerContext)?.statisticsHandler?(String(cString: json))
+        return 0
+    }
+
+let offsetCommitCallback:
+    @convention(c) (
+        OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
+        UnsafeMutableRawPointer?
+    ) -> Void = { _, err, _, opaque in
+        guard err != RD_KAFKA_RESP_ERR_NO_ERROR, err != RD_KAFKA_RESP_ERR__NO_OFFSET, let opaque else { return }
+        let context = Unmanaged<ClientContext>.fromOpaque(opaque).takeUnretainedValue()
+        context.logger.warning("Kafka offset commit failed: \(KafkaError(code: .commit, rdKafka: err, context: "commit"))")
+    }

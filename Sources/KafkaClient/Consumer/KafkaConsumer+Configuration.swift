@@ -1,0 +1,88 @@
+extension KafkaConsumer {
+    /// What to do when a partition has no valid start offset.
+    public enum OffsetReset: String, Sendable {
+        /// Start at the oldest message.
+        case earliest
+        /// Start after the newest message.
+        case latest
+    }
+
+    /// The partition assignment strategy of the group.
+    public enum AssignmentStrategy: String, Sendable {
+        /// Incremental (cooperative) rebalancing: members keep the partitions they still own.
+        case cooperativeSticky = "cooperative-sticky"
+        /// Eager range assignment: every rebalance revokes everything.
+        case range
+        /// Eager round-robin assignment.
+        case roundRobin = "roundrobin"
+    }
+
+    /// Consumer settings. Offsets are always managed by the caller (`enable.auto.commit=false`).
+    public struct Configuration: Sendable {
+        /// `host:port[,host:port]` of the bootstrap brokers.
+        public var bootstrapServers: String
+        /// The consumer group.
+        public var groupID: String
+        /// The client id reported to the broker.
+        public var clientID: String
+        /// How long the group waits for a silent member before rebalancing (`session.timeout.ms`).
+        public var sessionTimeout: Duration
+        /// Where to start when there is no valid offset (`auto.offset.reset`).
+        public var autoOffsetReset: OffsetReset
+        /// The assignment strategy (`partition.assignment.strategy`).
+        public var assignmentStrategy: AssignmentStrategy
+        /// How often librdkafka emits statistics, or `nil` for never (`statistics.interval.ms`).
+        public var statisticsInterval: Duration?
+        /// Raw librdkafka properties, applied last: the escape hatch for anything not typed here.
+        public var properties: [String: String]
+
+        /// Creates a configuration.
+        /// - Parameters:
+        ///   - bootstrapServers: `host:port[,host:port]` of the brokers.
+        ///   - groupID: The consumer group.
+        ///   - clientID: The client id.
+        ///   - sessionTimeout: The group session timeout.
+        ///   - autoOffsetReset: Where to start without a valid offset.
+        ///   - assignmentStrategy: The partition assignment strategy.
+        ///   - statisticsInterval: How often to emit statistics, or `nil`.
+        ///   - properties: Raw librdkafka properties, applied last.
+        public init(
+            bootstrapServers: String = "127.0.0.1:9092",
+            groupID: String = "foodcount",
+            clientID: String = "foodcount-consumer",
+            sessionTimeout: Duration = .seconds(45),
+            autoOffsetReset: OffsetReset = .earliest,
+            assignmentStrategy: AssignmentStrategy = .cooperativeSticky,
+            statisticsInterval: Duration? = nil,
+            properties: [String: String] = [:]
+        ) {
+            self.bootstrapServers = bootstrapServers
+            self.groupID = groupID
+            self.clientID = clientID
+            self.sessionTimeout = sessionTimeout
+            self.autoOffsetReset = autoOffsetReset
+            self.assignmentStrategy = assignmentStrategy
+            self.statisticsInterval = statisticsInterval
+            self.properties = properties
+        }
+
+        /// The librdkafka properties this configuration stands for, in the order they are applied.
+        public var librdkafkaProperties: [(String, String)] {
+            var pairs: [(String, String)] = [
+                ("bootstrap.servers", bootstrapServers),
+                ("group.id", groupID),
+                ("client.id", clientID),
+                ("session.timeout.ms", String(sessionTimeout.milliseconds)),
+                ("heartbeat.interval.ms", String(max(100, sessionTimeout.milliseconds / 3))),
+                ("auto.offset.reset", autoOffsetReset.rawValue),
+                ("partition.assignment.strategy", assignmentStrategy.rawValue),
+                ("enable.auto.commit", "false"),
+                ("enable.auto.offset.store", "false"),
+                ("enable.partition.eof", "false"),
+                ("statistics.interval.ms", String(statisticsInterval?.milliseconds ?? 0)),
+            ]
+            pairs += properties.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value) }
+            return pairs
+        }
+    }
+}

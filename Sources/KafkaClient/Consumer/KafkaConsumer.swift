@@ -1,0 +1,227 @@
+import CRdKafka
+import Logging
+import Synchronization
+
+/// A Kafka group consumer over librdkafka, with caller-managed offsets and synchronous rebalance hooks.
+///
+/// Threading: ``subscribe(topics:handler:)``, ``poll(maxMessages:timeout:)``, ``commit(_:)`` and ``close()``
+/// belong to one thread, the poll owner; they block, so run them on a dedicated thread, never on Swift's
+/// cooperative pool. ``wakeup()`` and ``assignment`` may be used from any thread. Rebalance handler
+/// methods and statistics run on the poll owner's thread, inside `poll` or `close`.
+public final class KafkaConsumer: @unchecked Sendable {
+    private let client: OpaquePointer
+    private let queue: OpaquePointer
+    private let context: ConsumerContext
+    private let contextReference: Unmanaged<ClientContext>
+    private let logger: Logger
+    private let state = Mutex<State>(.open)
+    private var buffer: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>
+    private var bufferCapacity: Int
+    private var topicNames: [OpaquePointer: String] = [:]
+
+    private enum State { case open, closed }
+
+    /// Creates a consumer; it connects when it subscribes.
+    /// - Parameters:
+    ///   - configuration: The consumer settings.
+    ///   - logger: Where the consumer and librdkafka log.
+    ///   - statisticsHandler: Receives librdkafka's statistics JSON when `statisticsInterval` is set.
+    public init(
+        configuration: Configuration,
+        logger: Logger,
+        statisticsHandler: (@Sendable (String) -> Void)? = nil
+    ) throws(KafkaError) {
+        try BootstrapServers.validate(configuration.bootstrapServers)
+        self.logger = logger
+        let pairs = configuration.librdkafkaProperties + [("log_level", String(RdKafkaLog.syslogLevel(for: logger.logLevel)))]
+        let conf = try RdKafkaConf(pairs)
+        context = ConsumerContext(logger: logger, statisticsHandler: statisticsHandler)
+        contextReference = Unmanaged.passRetained(context as ClientContext)
+        rd_kafka_conf_set_opaque(conf.handle, contextReference.toOpaque())
+        rd_kafka_conf_set_log_cb(conf.handle, rdKafkaLogCallback)
+        rd_kafka_conf_set_rebalance_cb(conf.handle, rebalanceCallback)
+        rd_kafka_conf_set_offset_commit_cb(conf.handle, offsetCommitCallback)
+        if statisticsHandler != nil { rd_kafka_conf_set_stats_cb(conf.handle, statisticsCallback) }
+        do {
+            client = try conf.makeClient(type: RD_KAFKA_CONSUMER)
+        } catch {
+            contextReference.release()
+            throw error
+        }
+        rd_kafka_poll_set_consumer(client)
+        queue = rd_kafka_queue_get_consumer(client)
+        bufferCapacity = 0
+        buffer = .allocate(capacity: 0)
+    }
+
+    deinit {
+        if state.withLock({ $0 == .open }) {
+            _ = rd_kafka_consumer_close(client)
+        }
+        rd_kafka_queue_destroy(queue)
+        rd_kafka_destroy(client)
+        contextReference.release()
+        buffer.deallocate()
+    }
+
+    /// Joins the group and subscribes to topics.
+    /// - Parameters:
+    ///   - topics: The topics to consume.
+    ///   - handler: Receives assignments and revocations synchronously; held weakly.
+    public func subscribe(topics: [String], handler: any RebalanceHandler) throws(KafkaError) {
+        context.handler = handler
+        let list = rd_kafka_topic_partition_list_new(Int32(topics.count))!
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for topic in topics {
+            rd_kafka_topic_partition_list_add(list, topic, -1)  // RD_KAFKA_PARTITION_UA
+        }
+        let err = rd_kafka_subscribe(client, list)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(code: .subscription, rdKafka: err, context: "subscribe to \(topics)")
+        }
+    }
+
+    /// Waits up to `timeout` for messages and returns up to `maxMessages` of them.
+    ///
+    /// Rebalance callbacks run inside this call. Returns early, possibly empty, after ``wakeup()``.
+    /// Informational errors are logged and remembered in ``lastError``; only fatal errors throw.
+    /// - Parameters:
+    ///   - maxMessages: The most messages to return.
+    ///   - timeout: How long to block when nothing is available.
+    public func poll(maxMessages: Int, timeout: Duration) throws(KafkaError) -> [KafkaMessage] {
+        guard state.withLock({ $0 == .open }) else {
+            throw KafkaError(code: .closed, message: "poll on a closed consumer")
+        }
+        if bufferCapacity < maxMessages {
+            buffer.deallocate()
+            buffer = .allocate(capacity: maxMessages)
+            bufferCapacity = maxMessages
+        }
+        let count = rd_kafka_consume_batch_queue(queue, Int32(timeout.milliseconds), buffer, maxMessages)
+        if count < 0 {
+            let err = rd_kafka_last_error()
+            throw KafkaError(code: .consume, rdKafka: err, context: "consume")
+        }
+        var messages: [KafkaMessage] = []
+        messages.reserveCapacity(count)
+        for index in 0..<count {
+            guard let raw = buffer[index] else { continue }
+            defer { rd_kafka_message_destroy(raw) }
+            if raw.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                try handleError(raw)
+                continue
+            }
+            messages.append(message(from: raw))
+        }
+        if !messages.isEmpty { context.lastError.withLock { $0 = nil } }
+        return messages
+    }
+
+    /// Commits offsets to Kafka asynchronously (the next offset to read, per partition).
+    /// - Parameter offsets: Next offsets by partition.
+    public func commit(_ offsets: [TopicPartition: Int64]) throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
+        let list = TopicPartitionList.make(offsets.map { ($0.key, $0.value) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = rd_kafka_commit(client, list, 1)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(code: .commit, rdKafka: err, context: "commit")
+        }
+    }
+
+    /// Makes a blocked ``poll(maxMessages:timeout:)`` return now. Safe from any thread.
+    public func wakeup() {
+        rd_kafka_queue_yield(queue)
+    }
+
+    /// The partitions this member owns now.
+    public var assignment: Set<TopicPartition> {
+        context.assignment.withLock { $0 }
+    }
+
+    /// The last error librdkafka reported since messages last arrived, if any.
+    public var lastError: KafkaError? {
+        context.lastError.withLock { $0 }
+    }
+
+    /// Asks the broker for a partition's low and high watermarks. Blocks up to `timeout`.
+    /// - Parameters:
+    ///   - partition: The partition to query.
+    ///   - timeout: How long to wait for the broker.
+    public func queryWatermarks(
+        for partition: TopicPartition,
+        timeout: Duration
+    ) throws(KafkaError) -> (low: Int64, high: Int64) {
+        var low: Int64 = -1
+        var high: Int64 = -1
+        let err = rd_kafka_query_watermark_offsets(
+            client, partition.topic, partition.partition, &low, &high, Int32(timeout.milliseconds))
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(
+                code: .query, rdKafka: err, context: "query watermarks", topic: partition.topic,
+                partition: partition.partition)
+        }
+        return (low, high)
+    }
+
+    /// Leaves the group cleanly: revocation runs through the handler, then the member leaves.
+    /// Idempotent.
+    public func close() throws(KafkaError) {
+        let wasOpen = state.withLock { state -> Bool in
+            defer { state = .closed }
+            return state == .open
+        }
+        guard wasOpen else { return }
+        let err = rd_kafka_consumer_close(client)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(code: .consume, rdKafka: err, context: "close")
+        }
+        logger.info("consumer left the group")
+    }
+
+    private func message(from raw: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaMessage {
+        let message = raw.pointee
+        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let timestamp = rd_kafka_message_timestamp(raw, &timestampType)
+        return KafkaMessage(
+            topic: topicName(message.rkt),
+            partition: message.partition,
+            offset: message.offset,
+            key: message.key.map { Array(UnsafeRawBufferPointer(start: $0, count: message.key_len)) },
+            value: message.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: message.len)) },
+            headers: MessageHeaders.read(raw),
+            timestampMilliseconds: timestamp >= 0 ? timestamp : nil
+        )
+    }
+
+    private func topicName(_ topic: OpaquePointer?) -> String {
+        guard let topic else { return "" }
+        if let name = topicNames[topic] { return name }
+        let name = String(cString: rd_kafka_topic_name(topic))
+        topicNames[topic] = name
+        return name
+    }
+
+    private func handleError(_ raw: UnsafeMutablePointer<rd_kafka_message_t>) throws(KafkaError) {
+        let err = raw.pointee.err
+        if err == RD_KAFKA_RESP_ERR__PARTITION_EOF { return }
+        let topic = raw.pointee.rkt.map { topicName($0) }
+        let partition = raw.pointee.rkt == nil ? nil : raw.pointee.partition
+        var detail = err
+        var reason = [CChar](repeating: 0, count: 512)
+        let fatal = rd_kafka_fatal_error(client, &reason, reason.count)
+        if fatal != RD_KAFKA_RESP_ERR_NO_ERROR {
+            detail = fatal
+            throw KafkaError(code: .fatal, rdKafka: detail, context: "fatal consumer error")
+        }
+        let error = KafkaError(code: .consume, rdKafka: detail, context: "consumer", topic: topic, partition: partition)
+        if err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET {
+            logger.warning(
+                "offset out of range; partition reset by auto.offset.reset",
+                metadata: ["topic": "\(topic ?? "?")", "partition": "\(partition ?? -1)", "error": "\(error)"])
+        } else {
+            logger.warning("\(error)")
+        }
+        context.lastError.withLock { $0 = error }
+    }
+}
