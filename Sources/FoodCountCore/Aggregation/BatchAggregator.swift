@@ -1,0 +1,94 @@
+/// Accumulates one batch: per-partition category deltas and next offsets.
+///
+/// Deltas are kept per partition so that a lost partition's share can be dropped without touching the
+/// others; ``makeBatch(expected:)`` merges them for the store.
+public struct BatchAggregator: Sendable {
+    /// One partition's share of the batch.
+    public struct PartitionState: Sendable, Equatable {
+        /// Count increments by category.
+        public var deltas: [String: Int64] = [:]
+        /// The offset after the latest record seen (records arrive in offset order, except after a log reset).
+        public var nextOffset: Int64
+        /// How many records were seen, counted or not.
+        public var records: Int = 0
+    }
+
+    /// The batch's partitions.
+    public private(set) var partitions: [SourcePartition: PartitionState] = [:]
+    /// How many records the batch holds, counted or not.
+    public private(set) var recordCount = 0
+    /// How many records were counted.
+    public private(set) var countedCount = 0
+
+    /// Creates an empty aggregator.
+    public init() {}
+
+    /// Whether nothing was seen since the last reset.
+    public var isEmpty: Bool { recordCount == 0 }
+
+    /// Counts one event and advances its partition past `offset`.
+    /// - Parameters:
+    ///   - category: The event's category.
+    ///   - partition: Where the event was read.
+    ///   - offset: Its offset.
+    public mutating func count(_ category: String, partition: SourcePartition, offset: Int64) {
+        partitions[partition, default: PartitionState(nextOffset: offset + 1)].count(category, offset: offset)
+        recordCount += 1
+        countedCount += 1
+    }
+
+    /// Advances a partition past `offset` without counting anything (a skipped or dead-lettered record).
+    /// - Parameters:
+    ///   - partition: Where the record was read.
+    ///   - offset: Its offset.
+    public mutating func skip(partition: SourcePartition, offset: Int64) {
+        partitions[partition, default: PartitionState(nextOffset: offset + 1)].advance(past: offset)
+        recordCount += 1
+    }
+
+    /// The next offset the batch has reached for a partition, if it has seen any record of it.
+    public func nextOffset(for partition: SourcePartition) -> Int64? {
+        partitions[partition]?.nextOffset
+    }
+
+    /// Drops the batch's share of some partitions.
+    /// - Parameter dropped: The partitions to forget.
+    public mutating func remove(_ dropped: some Sequence<SourcePartition>) {
+        for partition in dropped {
+            guard let state = partitions.removeValue(forKey: partition) else { continue }
+            recordCount -= state.records
+            countedCount -= state.deltas.values.reduce(0) { $0 + Int($1) }
+        }
+    }
+
+    /// Merges the partitions into one store batch.
+    /// - Parameter expected: The next offset the store holds now per partition (`nil` for none).
+    public func makeBatch(expected: [SourcePartition: Int64?]) -> CountBatch {
+        var batch = CountBatch(eventCount: recordCount)
+        for (partition, state) in partitions {
+            batch.deltas.merge(state.deltas, uniquingKeysWith: +)
+            batch.offsets[partition] = CountBatch.OffsetAdvance(
+                expected: expected[partition] ?? nil, next: state.nextOffset)
+        }
+        return batch
+    }
+
+    /// Forgets everything.
+    public mutating func reset() {
+        partitions.removeAll(keepingCapacity: true)
+        recordCount = 0
+        countedCount = 0
+    }
+}
+
+extension BatchAggregator.PartitionState {
+    fileprivate mutating func count(_ category: String, offset: Int64) {
+        deltas[category, default: 0] += 1
+        advance(past: offset)
+    }
+
+    fileprivate mutating func advance(past offset: Int64) {
+        records += 1
+        nextOffset = offset + 1  // the latest record wins, so a log reset moves the offset back
+    }
+}

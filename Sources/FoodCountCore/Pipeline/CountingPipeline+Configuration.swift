@@ -1,0 +1,41 @@
+extension CountingPipeline {
+    /// Batching and retry settings.
+    public struct Configuration: Sendable {
+        /// Flush when the batch holds this many records.
+        public var maxBatchEvents: Int
+        /// Flush when the oldest record in the batch is this old.
+        public var maxBatchDelay: Duration
+        /// The longest a poll blocks when idle.
+        public var pollTimeout: Duration
+        /// The most records one poll returns.
+        public var pollBatchSize: Int
+        /// Backoff for transient store failures.
+        public var retry: RetryPolicy
+        /// How long the final flush keeps retrying a failing store during shutdown.
+        public var shutdownRetryBudget: Duration
+
+        /// Creates a configuration.
+        /// - Parameters:
+        ///   - maxBatchEvents: Flush at this many records.
+        ///   - maxBatchDelay: Flush when the oldest record is this old.
+        ///   - pollTimeout: The longest an idle poll blocks.
+        ///   - pollBatchSize: The most records per poll.
+        ///   - retry: Backoff for transient store failures.
+        ///   - shutdownRetryBudget: How long to retry the final flush.
+        public init(
+            maxBatchEvents: Int = 10_000,
+            maxBatchDelay: Duration = .milliseconds(200),
+            pollTimeout: Duration = .milliseconds(500),
+            pollBatchSize: Int = 2_000,
+            retry: RetryPolicy = RetryPolicy(),
+            shutdownRetryBudget: Duration = .seconds(5)
+        ) {
+            self.maxBatchEvents = max(1, maxBatchEvents)
+            self.maxBatchDelay = maxBatchDelay
+            self.pollTimeout = pollTimeout
+            self.pollBatchSize = max(1, pollBatchSize)
+            self.retry = retry
+            self.shutdownRetryBudget = shutdownRetryBudget
+        }
+    }
+}

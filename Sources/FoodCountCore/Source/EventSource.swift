@@ -1,0 +1,41 @@
+/// A partitioned stream of records with group membership, such as a Kafka consumer.
+///
+/// Thread confinement: everything except ``wakeup()`` is called from one thread, the pipeline's. The
+/// listener is called synchronously on that thread, inside ``poll(maxRecords:timeout:)`` or ``close()``.
+public protocol EventSource: AnyObject, Sendable {
+    /// Starts consuming; partition changes go to `listener` from now on.
+    /// - Parameter listener: Chooses start offsets and finishes work on revocation; held weakly.
+    func start(listener: any PartitionListener) throws
+
+    /// Waits up to `timeout` for records and returns up to `maxRecords` of them.
+    /// - Parameters:
+    ///   - maxRecords: The most records to return.
+    ///   - timeout: How long to block when nothing is available.
+    func poll(maxRecords: Int, timeout: Duration) throws -> [SourceRecord]
+
+    /// Reports progress to the stream's own bookkeeping (for lag tooling). Best effort and asynchronous:
+    /// the store stays the source of truth.
+    /// - Parameter offsets: The next offset to read, per partition.
+    func commit(_ offsets: [SourcePartition: Int64])
+
+    /// Makes a blocked ``poll(maxRecords:timeout:)`` return early. Safe from any thread.
+    func wakeup()
+
+    /// Leaves the group: revocation goes through the listener first.
+    func close() throws
+}
+
+/// Receives partition assignment changes synchronously.
+public protocol PartitionListener: AnyObject {
+    /// Partitions were assigned. Called before fetching starts.
+    /// - Parameter partitions: The new partitions.
+    /// - Returns: The next offset to read for each partition that has one; the others follow the source's
+    ///   reset policy.
+    func partitionsAssigned(_ partitions: [SourcePartition]) -> [SourcePartition: Int64]
+
+    /// Partitions are being revoked. Work for them must be finished, or dropped if `lost`, before returning.
+    /// - Parameters:
+    ///   - partitions: The partitions going away.
+    ///   - lost: Whether ownership was already lost, so that pending work must be dropped.
+    func partitionsRevoked(_ partitions: [SourcePartition], lost: Bool)
+}

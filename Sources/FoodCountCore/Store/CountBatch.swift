@@ -1,0 +1,31 @@
+/// Everything one flush writes in one transaction: count deltas and the progress that produced them.
+public struct CountBatch: Sendable, Equatable {
+    /// How a partition's stored next offset moves.
+    public struct OffsetAdvance: Sendable, Hashable {
+        /// The next offset the store is expected to hold now, or `nil` if it holds none. A store that finds
+        /// anything else must refuse the batch: another member has moved on (fencing).
+        public var expected: Int64?
+        /// The new next offset to store.
+        public var next: Int64
+
+        /// Creates an advance.
+        public init(expected: Int64?, next: Int64) {
+            self.expected = expected
+            self.next = next
+        }
+    }
+
+    /// Count increments by category.
+    public var deltas: [String: Int64]
+    /// Offset advances by partition.
+    public var offsets: [SourcePartition: OffsetAdvance]
+    /// How many events the batch covers (valid or not).
+    public var eventCount: Int
+
+    /// Creates a batch.
+    public init(deltas: [String: Int64] = [:], offsets: [SourcePartition: OffsetAdvance] = [:], eventCount: Int = 0) {
+        self.deltas = deltas
+        self.offsets = offsets
+        self.eventCount = eventCount
+    }
+}

@@ -1,0 +1,66 @@
+/// An error from a ``CountStore`` or ``CountReader``, with a stable code and context.
+public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// A stable identifier for the kind of failure.
+    public struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+        public let rawValue: String
+        /// Creates a code from its stable string form.
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        /// The database is busy or locked by another connection; retrying later helps.
+        public static let busy = Code(rawValue: "busy")
+        /// The disk or file system failed, or is full; retrying later may help.
+        public static let io = Code(rawValue: "io")
+        /// The database file or its folder cannot be written.
+        public static let readOnly = Code(rawValue: "read_only")
+        /// The database does not exist or cannot be opened.
+        public static let unavailable = Code(rawValue: "unavailable")
+        /// The database is not a database or is corrupt.
+        public static let corrupt = Code(rawValue: "corrupt")
+        /// The schema is not the contract's, or the journal mode cannot give atomic commits.
+        public static let incompatible = Code(rawValue: "incompatible")
+        /// Another consumer moved a partition's offset on: this batch is stale and must be dropped.
+        public static let fenced = Code(rawValue: "fenced")
+        /// Anything else.
+        public static let other = Code(rawValue: "other")
+    }
+
+    /// The kind of failure.
+    public let code: Code
+    /// A human-readable explanation.
+    public let message: String
+    /// The SQL statement concerned, when there is one.
+    public let sql: String?
+    /// The underlying engine's result code (for SQLite, the extended result code), when there is one.
+    public let resultCode: Int32?
+    /// The partitions concerned (for ``Code/fenced``).
+    public let partitions: [SourcePartition]
+
+    /// Creates an error.
+    public init(
+        code: Code,
+        message: String,
+        sql: String? = nil,
+        resultCode: Int32? = nil,
+        partitions: [SourcePartition] = []
+    ) {
+        self.code = code
+        self.message = message
+        self.sql = sql
+        self.resultCode = resultCode
+        self.partitions = partitions
+    }
+
+    /// Whether waiting and retrying may succeed: a bad moment rather than a bad setup.
+    public var isTransient: Bool {
+        code == .busy || code == .io || code == .readOnly || code == .unavailable
+    }
+
+    public var description: String {
+        var text = "StoreError(\(code)): \(message)"
+        if let resultCode { text += " [code \(resultCode)]" }
+        if let sql { text += " sql=\(sql)" }
+        if !partitions.isEmpty { text += " partitions=\(partitions.sorted())" }
+        return text
+    }
+}

@@ -1,0 +1,154 @@
+import FoodCountCore
+import Foundation
+import Synchronization
+
+/// An ``EventSource`` over in-memory partition logs, with scripted group membership.
+///
+/// Records appended with ``append(_:to:)`` are delivered in order from each assigned partition's position.
+/// Assignment changes queued with ``assign(_:)`` and ``revoke(_:lost:)`` are delivered to the listener
+/// synchronously inside the next ``poll(maxRecords:timeout:)``, as a Kafka consumer does.
+public final class InMemoryEventSource: EventSource, @unchecked Sendable {
+    private enum Change {
+        case assign([SourcePartition])
+        case revoke([SourcePartition], lost: Bool)
+    }
+
+    private struct State {
+        var logs: [SourcePartition: [SourceRecord]] = [:]
+        var positions: [SourcePartition: Int64] = [:]
+        var changes: [Change] = []
+        var committed: [SourcePartition: Int64] = [:]
+        var woken = false
+        var closed = false
+        var started = false
+        var pollCount = 0
+    }
+
+    private let state = Mutex(State())
+    private weak var listener: (any PartitionListener)?
+    private let resetToBeginning: Bool
+
+    /// Creates a source.
+    /// - Parameters:
+    ///   - assignOnStart: Partitions assigned when the pipeline starts.
+    ///   - resetToBeginning: Where partitions without a start offset begin: the log's start, or its end.
+    public init(assignOnStart: [SourcePartition] = [], resetToBeginning: Bool = true) {
+        self.resetToBeginning = resetToBeginning
+        if !assignOnStart.isEmpty { state.withLock { $0.changes.append(.assign(assignOnStart)) } }
+    }
+
+    /// Appends values to a partition's log, as a producer would.
+    /// - Parameters:
+    ///   - values: The record values; `nil` makes a tombstone.
+    ///   - partition: The partition to append to.
+    public func append(_ values: [[UInt8]?], to partition: SourcePartition) {
+        state.withLock { state in
+            var log = state.logs[partition, default: []]
+            for value in values {
+                log.append(SourceRecord(partition: partition, offset: Int64(log.count), value: value))
+            }
+            state.logs[partition] = log
+        }
+    }
+
+    /// Appends JSON strings to a partition's log.
+    public func append(strings: [String], to partition: SourcePartition) {
+        append(strings.map { Array($0.utf8) }, to: partition)
+    }
+
+    /// Queues an assignment, delivered inside the next poll.
+    public func assign(_ partitions: [SourcePartition]) {
+        state.withLock { $0.changes.append(.assign(partitions)) }
+    }
+
+    /// Queues a revocation, delivered inside the next poll.
+    public func revoke(_ partitions: [SourcePartition], lost: Bool = false) {
+        state.withLock { $0.changes.append(.revoke(partitions, lost: lost)) }
+    }
+
+    /// The offsets reported through ``commit(_:)``.
+    public var committedOffsets: [SourcePartition: Int64] { state.withLock { $0.committed } }
+    /// The partitions assigned now.
+    public var assignment: Set<SourcePartition> { state.withLock { Set($0.positions.keys) } }
+    /// Whether ``close()`` was called.
+    public var isClosed: Bool { state.withLock { $0.closed } }
+    /// How many polls ran.
+    public var pollCount: Int { state.withLock { $0.pollCount } }
+
+    /// Whether every assigned partition has been read to its end.
+    public var isDrained: Bool {
+        state.withLock { state in
+            state.changes.isEmpty
+                && state.positions.allSatisfy { $0.value >= Int64(state.logs[$0.key]?.count ?? 0) }
+        }
+    }
+
+    public func start(listener: any PartitionListener) throws {
+        self.listener = listener
+        state.withLock { $0.started = true }
+    }
+
+    public func poll(maxRecords: Int, timeout: Duration) throws -> [SourceRecord] {
+        deliverChanges()
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let records = state.withLock { state -> [SourceRecord] in
+                state.pollCount += 1
+                var batch: [SourceRecord] = []
+                for partition in state.positions.keys.sorted() {
+                    let log = state.logs[partition, default: []]
+                    var position = state.positions[partition] ?? 0
+                    while batch.count < maxRecords, position < Int64(log.count) {
+                        batch.append(log[Int(position)])
+                        position += 1
+                    }
+                    state.positions[partition] = position
+                }
+                return batch
+            }
+            let woken = state.withLock { state in
+                defer { state.woken = false }
+                return state.woken
+            }
+            if !records.isEmpty || woken || ContinuousClock.now >= deadline { return records }
+            Thread.sleep(forTimeInterval: 0.001)
+        }
+    }
+
+    public func commit(_ offsets: [SourcePartition: Int64]) {
+        state.withLock { $0.committed.merge(offsets) { $1 } }
+    }
+
+    public func wakeup() {
+        state.withLock { $0.woken = true }
+    }
+
+    public func close() throws {
+        let owned = state.withLock { state -> [SourcePartition] in
+            state.closed = true
+            return state.positions.keys.sorted()
+        }
+        if !owned.isEmpty { listener?.partitionsRevoked(owned, lost: false) }
+        state.withLock { $0.positions.removeAll() }
+    }
+
+    private func deliverChanges() {
+        while let change = state.withLock({ $0.changes.isEmpty ? nil : $0.changes.removeFirst() }) {
+            switch change {
+            case .assign(let partitions):
+                let starts = listener?.partitionsAssigned(partitions) ?? [:]
+                state.withLock { state in
+                    for partition in partitions {
+                        let end = Int64(state.logs[partition]?.count ?? 0)
+                        state.positions[partition] = starts[partition] ?? (resetToBeginning ? 0 : end)
+                    }
+                }
+            case .revoke(let partitions, let lost):
+                listener?.partitionsRevoked(partitions, lost: lost)
+                state.withLock { state in
+                    for partition in partitions { state.positions.removeValue(forKey: partition) }
+                }
+            }
+        }
+    }
+}

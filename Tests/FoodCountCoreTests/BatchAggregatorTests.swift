@@ -1,0 +1,43 @@
+import FoodCountCore
+import XCTest
+
+final class BatchAggregatorTests: XCTestCase {
+    private let p0 = SourcePartition(topic: "t", partition: 0)
+    private let p1 = SourcePartition(topic: "t", partition: 1)
+
+    func testMergesPartitionDeltasAndKeepsNextOffsetPerPartition() {
+        var aggregator = BatchAggregator()
+        aggregator.count("soup", partition: p0, offset: 4)
+        aggregator.count("soup", partition: p1, offset: 9)
+        aggregator.skip(partition: p0, offset: 5)
+        aggregator.count("taco", partition: p0, offset: 6)
+
+        let batch = aggregator.makeBatch(expected: [p0: 4, p1: nil])
+
+        XCTAssertEqual(batch.deltas, ["soup": 2, "taco": 1])
+        XCTAssertEqual(batch.offsets, [p0: .init(expected: 4, next: 7), p1: .init(expected: nil, next: 10)])
+        XCTAssertEqual(batch.eventCount, 4)
+        XCTAssertEqual(aggregator.countedCount, 3)
+    }
+
+    func testRemovingAPartitionForgetsItsShareOnly() {
+        var aggregator = BatchAggregator()
+        aggregator.count("soup", partition: p0, offset: 0)
+        aggregator.count("soup", partition: p0, offset: 1)
+        aggregator.count("taco", partition: p1, offset: 0)
+
+        aggregator.remove([p0])
+
+        XCTAssertEqual(aggregator.makeBatch(expected: [:]).deltas, ["taco": 1])
+        XCTAssertEqual(aggregator.recordCount, 1)
+        XCTAssertEqual(aggregator.countedCount, 1)
+    }
+
+    func testResetEmptiesTheBatch() {
+        var aggregator = BatchAggregator()
+        aggregator.count("soup", partition: p0, offset: 0)
+        aggregator.reset()
+        XCTAssertTrue(aggregator.isEmpty)
+        XCTAssertEqual(aggregator.makeBatch(expected: [:]), CountBatch())
+    }
+}

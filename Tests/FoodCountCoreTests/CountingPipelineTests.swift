@@ -1,0 +1,233 @@
+import FoodCountTesting
+import Foundation
+import XCTest
+
+@testable import FoodCountCore
+
+/// The pipeline's ordering rules, with the in-memory source and store.
+final class CountingPipelineTests: XCTestCase {
+    private let p0 = SourcePartition(topic: "message", partition: 0)
+    private let p1 = SourcePartition(topic: "message", partition: 1)
+
+    private func events(_ foods: [String]) -> [String] { foods.map { "{\"food\": \"\($0)\"}" } }
+
+    private func makePipeline(
+        _ source: InMemoryEventSource, _ store: InMemoryCountStore,
+        _ configuration: CountingPipeline.Configuration = .init(maxBatchDelay: .seconds(60))
+    ) -> CountingPipeline {
+        CountingPipeline(source: source, store: store, configuration: configuration)
+    }
+
+    /// Runs the pipeline on a thread until the source is drained and everything is committed, then stops it.
+    private func runUntilDrained(
+        _ pipeline: CountingPipeline, _ source: InMemoryEventSource, timeout: TimeInterval = 10
+    ) throws {
+        let finished = expectation(description: "pipeline returned")
+        let failure = LockedBox<(any Error)?>(nil)
+        Thread {
+            do { try pipeline.run() } catch { failure.value = error }
+            finished.fulfill()
+        }.start()
+        let deadline = Date().addingTimeInterval(timeout)
+        while !(source.isDrained && source.pollCount > 2), Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        pipeline.requestStop()
+        wait(for: [finished], timeout: timeout)
+        if let error = failure.value { throw error }
+    }
+
+    func testBatchDeltasAndOffsetsAreCommittedTogetherInOneTransaction() throws {
+        let source = InMemoryEventSource(assignOnStart: [p0, p1])
+        source.append(strings: events(["soup", "soup", "pizza"]), to: p0)
+        source.append(strings: events(["soup", "taco"]), to: p1)
+        let store = InMemoryCountStore()
+
+        try runUntilDrained(makePipeline(source, store), source)
+
+        XCTAssertEqual(store.committedBatches.count, 1)
+        XCTAssertEqual(store.committedBatches.first?.deltas, ["soup": 3, "pizza": 1, "taco": 1])
+        XCTAssertEqual(
+            store.committedBatches.first?.offsets,
+            [p0: .init(expected: nil, next: 3), p1: .init(expected: nil, next: 2)])
+        XCTAssertEqual(store.currentOffsets, [p0: 3, p1: 2])
+        XCTAssertEqual(source.committedOffsets, [p0: 3, p1: 2], "Kafka hears of progress after the store")
+        XCTAssertTrue(source.isClosed)
+    }
+
+    func testNoOffsetIsStoredWhenTheStoreRefusesTheBatch() {
+        let source = InMemoryEventSource(assignOnStart: [p0])
+        source.append(strings: events(["soup", "pizza"]), to: p0)
+        let store = InMemoryCountStore()
+        store.failNextCommits(with: [StoreError(code: .corrupt, message: "disk image is malformed")])
+
+        XCTAssertThrowsError(try runUntilDrained(makePipeline(source, store), source)) { error in
+            XCTAssertEqual((error as? StoreError)?.code, .corrupt)
+        }
+        XCTAssertEqual(store.currentCounts, [:])
+        XCTAssertEqual(store.currentOffsets, [:])
+        XCTAssertEqual(source.committedOffsets, [:], "nothing reaches Kafka before the store commits")
+    }
+
+    func testRevokeFlushesPendingBatchBeforeReturning() {
+        let store = InMemoryCountStore()
+        let pipeline = makePipeline(InMemoryEventSource(), store)
+        _ = pipeline.partitionsAssigned([p0, p1])
+        pipeline.process([record(p0, 0, "soup"), record(p1, 0, "taco"), record(p0, 1, "soup")])
+        XCTAssertEqual(store.currentCounts, [:], "nothing is flushed before the batch is due")
+
+        pipeline.partitionsRevoked([p0], lost: false)
+
+        XCTAssertEqual(store.currentCounts, ["soup": 2, "taco": 1])
+        XCTAssertEqual(store.currentOffsets, [p0: 2, p1: 1])
+    }
+
+    func testLostAssignmentDropsOnlyTheLostPartitionsWork() throws {
+        let store = InMemoryCountStore()
+        let pipeline = makePipeline(InMemoryEventSource(), store)
+        _ = pipeline.partitionsAssigned([p0, p1])
+        pipeline.process([record(p0, 0, "soup"), record(p1, 0, "taco")])
+
+        pipeline.partitionsRevoked([p0], lost: true)
+        try pipeline.flush()
+
+        XCTAssertEqual(store.currentCounts, ["taco": 1])
+        XCTAssertEqual(store.currentOffsets, [p1: 1])
+    }
+
+    func testRecordsOfPartitionsNotOwnedAreDroppedNotCounted() throws {
+        let store = InMemoryCountStore()
+        let pipeline = makePipeline(InMemoryEventSource(), store)
+        _ = pipeline.partitionsAssigned([p0])
+        pipeline.process([record(p0, 0, "soup"), record(p1, 0, "taco")])
+        try pipeline.flush()
+
+        XCTAssertEqual(store.currentCounts, ["soup": 1])
+        XCTAssertEqual(store.currentOffsets, [p0: 1])
+        XCTAssertEqual(pipeline.statistics.recordsDropped, 1)
+    }
+
+    func testAssignmentStartsEachPartitionAtTheStoredOffset() throws {
+        let source = InMemoryEventSource(assignOnStart: [p0, p1])
+        source.append(strings: events(["a", "b", "c", "d", "e"]), to: p0)
+        source.append(strings: events(["x", "y"]), to: p1)
+        let store = InMemoryCountStore(offsets: [p0: 3])
+
+        try runUntilDrained(makePipeline(source, store), source)
+
+        XCTAssertEqual(store.currentCounts, ["d": 1, "e": 1, "x": 1, "y": 1])
+        XCTAssertEqual(store.committedBatches.first?.offsets[p0], .init(expected: 3, next: 5))
+    }
+
+    func testTransientStoreFailuresAreRetriedAndNothingIsLost() throws {
+        let source = InMemoryEventSource(assignOnStart: [p0])
+        source.append(strings: events(["soup", "soup", "taco"]), to: p0)
+        let store = InMemoryCountStore()
+        store.failNextCommits(with: [
+            StoreError(code: .busy, message: "database is locked"), StoreError(code: .io, message: "disk I/O error"),
+        ])
+        let retry = RetryPolicy(initialDelay: .milliseconds(1), maxDelay: .milliseconds(5))
+        let pipeline = makePipeline(source, store, .init(maxBatchDelay: .seconds(60), retry: retry))
+
+        try runUntilDrained(pipeline, source)
+
+        XCTAssertEqual(store.currentCounts, ["soup": 2, "taco": 1])
+        XCTAssertEqual(store.currentOffsets, [p0: 3])
+        XCTAssertEqual(pipeline.statistics.flushRetries, 2)
+    }
+
+    func testFencedPartitionIsDroppedAndTheOthersStillCommit() throws {
+        let store = InMemoryCountStore()
+        let pipeline = makePipeline(InMemoryEventSource(), store)
+        _ = pipeline.partitionsAssigned([p0, p1])
+        pipeline.process([record(p0, 0, "soup"), record(p1, 0, "taco")])
+        store.setOffset(40, for: p0)  // another member counted p0 meanwhile
+
+        try pipeline.flush()
+
+        XCTAssertEqual(store.currentCounts, ["taco": 1])
+        XCTAssertEqual(store.currentOffsets, [p0: 40, p1: 1])
+        XCTAssertEqual(pipeline.statistics.batchesFenced, 1)
+        pipeline.process([record(p0, 1, "soup")])
+        try pipeline.flush()
+        XCTAssertEqual(store.currentCounts, ["taco": 1], "a fenced partition is no longer counted")
+    }
+
+    func testInvalidEventsAreSkippedButTheirOffsetsAdvance() throws {
+        let source = InMemoryEventSource(assignOnStart: [p0])
+        source.append([Array("{\"food\": \"soup\"}".utf8), Array("not json".utf8), nil, Array("{}".utf8)], to: p0)
+        let store = InMemoryCountStore()
+        let pipeline = makePipeline(source, store)
+
+        try runUntilDrained(pipeline, source)
+
+        XCTAssertEqual(store.currentCounts, ["soup": 1])
+        XCTAssertEqual(store.currentOffsets, [p0: 4])
+        XCTAssertEqual(pipeline.statistics.eventsInvalid, 3)
+    }
+
+    func testBatchIsFlushedWhenItReachesMaxEvents() throws {
+        let source = InMemoryEventSource(assignOnStart: [p0])
+        source.append(strings: events(Array(repeating: "soup", count: 35)), to: p0)
+        let store = InMemoryCountStore()
+        let pipeline = makePipeline(source, store, .init(maxBatchEvents: 10, maxBatchDelay: .seconds(60), pollBatchSize: 10))
+
+        try runUntilDrained(pipeline, source)
+
+        XCTAssertEqual(store.committedBatches.map(\.eventCount), [10, 10, 10, 5])
+        XCTAssertEqual(store.committedBatches.map { $0.deltas["soup"] }, [10, 10, 10, 5])
+        XCTAssertEqual(store.committedBatches.map { $0.offsets[p0]?.next }, [10, 20, 30, 35],
+            "each batch stores exactly the offsets of the events it counts")
+        XCTAssertEqual(store.currentCounts, ["soup": 35])
+    }
+
+    func testBatchIsFlushedWhenItsOldestEventReachesMaxDelay() throws {
+        let source = InMemoryEventSource(assignOnStart: [p0])
+        source.append(strings: events(["soup"]), to: p0)
+        let store = InMemoryCountStore()
+        let pipeline = makePipeline(source, store, .init(maxBatchDelay: .milliseconds(50)))
+        let finished = expectation(description: "stopped")
+        Thread {
+            try? pipeline.run()
+            finished.fulfill()
+        }.start()
+
+        let flushedWhileRunning = eventuallyTrue(timeout: 2) { store.currentCounts == ["soup": 1] }
+
+        pipeline.requestStop()
+        wait(for: [finished], timeout: 5)
+        XCTAssertTrue(flushedWhileRunning, "a lone event must be committed within the delay, not only at shutdown")
+    }
+
+    func testOffsetGoingBackAfterALogResetIsStoredAsTheNewPosition() throws {
+        let store = InMemoryCountStore(offsets: [p0: 50])
+        let pipeline = makePipeline(InMemoryEventSource(), store)
+        _ = pipeline.partitionsAssigned([p0])
+        pipeline.process([record(p0, 0, "soup"), record(p0, 1, "soup")])
+        try pipeline.flush()
+
+        XCTAssertEqual(store.currentCounts, ["soup": 2], "records of a reset log are new records")
+        XCTAssertEqual(store.currentOffsets, [p0: 2])
+    }
+
+    private func record(_ partition: SourcePartition, _ offset: Int64, _ food: String) -> SourceRecord {
+        SourceRecord(partition: partition, offset: offset, value: Array("{\"food\": \"\(food)\"}".utf8))
+    }
+}
+
+func eventuallyTrue(timeout: TimeInterval, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if condition() { return true }
+        Thread.sleep(forTimeInterval: 0.01)
+    }
+    return condition()
+}
+
+final class LockedBox<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+    init(_ value: Value) { stored = value }
+    var value: Value {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+}
