@@ -168,13 +168,15 @@ final class CountingPipelineTests: XCTestCase {
         let source = InMemoryEventSource(assignOnStart: [p0])
         source.append(strings: events(Array(repeating: "soup", count: 35)), to: p0)
         let store = InMemoryCountStore()
-        let pipeline = makePipeline(source, store, .init(maxBatchEvents: 10, maxBatchDelay: .seconds(60), pollBatchSize: 10))
+        let pipeline = makePipeline(
+            source, store, .init(maxBatchEvents: 10, maxBatchDelay: .seconds(60), pollBatchSize: 10))
 
         try runUntilDrained(pipeline, source)
 
         XCTAssertEqual(store.committedBatches.map(\.eventCount), [10, 10, 10, 5])
         XCTAssertEqual(store.committedBatches.map { $0.deltas["soup"] }, [10, 10, 10, 5])
-        XCTAssertEqual(store.committedBatches.map { $0.offsets[p0]?.next }, [10, 20, 30, 35],
+        XCTAssertEqual(
+            store.committedBatches.map { $0.offsets[p0]?.next }, [10, 20, 30, 35],
             "each batch stores exactly the offsets of the events it counts")
         XCTAssertEqual(store.currentCounts, ["soup": 35])
     }

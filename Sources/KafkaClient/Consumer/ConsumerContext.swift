@@ -34,10 +34,12 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
                     partitions.pointee.elems[index].offset = start.librdkafkaOffset
                 }
             }
-            logger.info("partitions assigned", metadata: ["partitions": "\(list.sorted())", "cooperative": "\(cooperative)"])
+            logger.info(
+                "partitions assigned", metadata: ["partitions": "\(list.sorted())", "cooperative": "\(cooperative)"])
             if cooperative {
                 if let error = rd_kafka_incremental_assign(client, partitions) {
-                    logger.error("incremental assign failed: \(KafkaError(code: .consume, consuming: error, context: "assign"))")
+                    logger.error(
+                        "incremental assign failed: \(KafkaError(code: .consume, consuming: error, context: "assign"))")
                 }
             } else {
                 let result = rd_kafka_assign(client, partitions)
@@ -56,7 +58,9 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
             assignment.withLock { $0.subtract(list) }
             if cooperative {
                 if let error = rd_kafka_incremental_unassign(client, partitions) {
-                    logger.error("incremental unassign failed: \(KafkaError(code: .consume, consuming: error, context: "unassign"))")
+                    logger.error(
+                        "incremental unassign failed: \(KafkaError(code: .consume, consuming: error, context: "unassign"))"
+                    )
                 }
             } else {
                 _ = rd_kafka_assign(client, nil)
@@ -107,5 +111,6 @@ let offsetCommitCallback:
     ) -> Void = { _, err, _, opaque in
         guard err != RD_KAFKA_RESP_ERR_NO_ERROR, err != RD_KAFKA_RESP_ERR__NO_OFFSET, let opaque else { return }
         let context = Unmanaged<ClientContext>.fromOpaque(opaque).takeUnretainedValue()
-        context.logger.warning("Kafka offset commit failed: \(KafkaError(code: .commit, rdKafka: err, context: "commit"))")
+        context.logger.warning(
+            "Kafka offset commit failed: \(KafkaError(code: .commit, rdKafka: err, context: "commit"))")
     }

@@ -33,7 +33,8 @@ public final class KafkaConsumer: @unchecked Sendable {
     ) throws(KafkaError) {
         try BootstrapServers.validate(configuration.bootstrapServers)
         self.logger = logger
-        let pairs = configuration.librdkafkaProperties + [("log_level", String(RdKafkaLog.syslogLevel(for: logger.logLevel)))]
+        let pairs =
+            configuration.librdkafkaProperties + [("log_level", String(RdKafkaLog.syslogLevel(for: logger.logLevel)))]
         let conf = try RdKafkaConf(pairs)
         context = ConsumerContext(logger: logger, statisticsHandler: statisticsHandler)
         contextReference = Unmanaged.passRetained(context as ClientContext)

@@ -12,7 +12,9 @@ enum MessageHeaders {
             var name: UnsafePointer<CChar>?
             var value: UnsafeRawPointer?
             var size = 0
-            guard rd_kafka_header_get_all(list, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR else { break }
+            guard rd_kafka_header_get_all(list, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                break
+            }
             headers.append(
                 KafkaHeader(
                     name: name.map { String(cString: $0) } ?? "",

@@ -48,14 +48,16 @@ enum BootstrapServers {
                 entry = String(entry.dropFirst(scheme.count))
             }
             guard let colon = entry.lastIndex(of: ":") else {
-                throw KafkaError(code: .invalidConfiguration, message: "malformed broker address '\(rawEntry)': expected host:port")
+                throw KafkaError(
+                    code: .invalidConfiguration, message: "malformed broker address '\(rawEntry)': expected host:port")
             }
             let host = entry[..<colon]
             let port = entry[entry.index(after: colon)...]
             guard !host.isEmpty, !host.contains(where: { $0 == " " || $0 == "/" }),
                 let number = Int(port), (1...65_535).contains(number)
             else {
-                throw KafkaError(code: .invalidConfiguration, message: "malformed broker address '\(rawEntry)': expected host:port")
+                throw KafkaError(
+                    code: .invalidConfiguration, message: "malformed broker address '\(rawEntry)': expected host:port")
             }
         }
     }

@@ -25,7 +25,8 @@ public final class KafkaProducer: @unchecked Sendable {
     public init(configuration: Configuration, logger: Logger) throws(KafkaError) {
         try BootstrapServers.validate(configuration.bootstrapServers)
         self.logger = logger
-        let pairs = configuration.librdkafkaProperties + [("log_level", String(RdKafkaLog.syslogLevel(for: logger.logLevel)))]
+        let pairs =
+            configuration.librdkafkaProperties + [("log_level", String(RdKafkaLog.syslogLevel(for: logger.logLevel)))]
         let conf = try RdKafkaConf(pairs)
         contextReference = Unmanaged.passRetained(ClientContext(logger: logger))
         rd_kafka_conf_set_opaque(conf.handle, contextReference.toOpaque())
@@ -222,7 +223,8 @@ private let deliveryCallback:
         let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
         if message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
             box.handler(
-                .success(DeliveryReport(topic: topic, partition: message.pointee.partition, offset: message.pointee.offset)))
+                .success(
+                    DeliveryReport(topic: topic, partition: message.pointee.partition, offset: message.pointee.offset)))
         } else {
             box.handler(
                 .failure(

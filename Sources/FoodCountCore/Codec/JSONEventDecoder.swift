@@ -1,0 +1,138 @@
+/// Decodes JSON message values such as `{"food": "sandwich"}` into ``FoodEvent``s.
+///
+/// The decoder validates the complete value as strict RFC 8259 JSON without recursion, in time and memory linear in
+/// the input size, and never traps. The category is taken from one top-level string field (``Configuration/field``),
+/// trimmed of Unicode whitespace and lowercased.
+///
+/// Failures are reported in this order of precedence: ``EventDecodingError/Kind/tombstone``,
+/// ``EventDecodingError/Kind/tooLarge``, ``EventDecodingError/Kind/notUTF8``, then the first syntax or nesting problem
+/// in input order (``EventDecodingError/Kind/notJSON`` or ``EventDecodingError/Kind/tooDeep``), then
+/// ``EventDecodingError/Kind/notObject``, ``EventDecodingError/Kind/duplicateField``,
+/// ``EventDecodingError/Kind/missingField``, ``EventDecodingError/Kind/nullField``,
+/// ``EventDecodingError/Kind/fieldNotString``, ``EventDecodingError/Kind/emptyCategory`` and
+/// ``EventDecodingError/Kind/categoryTooLong``.
+public struct JSONEventDecoder: EventDecoder {
+    /// Limits and field selection for a ``JSONEventDecoder``.
+    public struct Configuration: Sendable {
+        /// The name of the top-level field holding the category, compared with object keys after unescaping.
+        public var field: String
+        /// The largest accepted message value, in bytes; larger values are rejected before they are read.
+        public var maxMessageBytes: Int
+        /// The largest accepted normalized category, in UTF-8 bytes.
+        public var maxCategoryBytes: Int
+        /// The deepest accepted nesting of arrays and objects; the top-level object counts as depth 1.
+        public var maxDepth: Int
+
+        /// Creates a configuration.
+        ///
+        /// - Parameters:
+        ///   - field: The name of the top-level field holding the category.
+        ///   - maxMessageBytes: The largest accepted message value, in bytes.
+        ///   - maxCategoryBytes: The largest accepted normalized category, in UTF-8 bytes.
+        ///   - maxDepth: The deepest accepted nesting of arrays and objects, counting the top-level object as 1.
+        public init(
+            field: String = "food",
+            maxMessageBytes: Int = 65_536,
+            maxCategoryBytes: Int = 128,
+            maxDepth: Int = 64
+        ) {
+            self.field = field
+            self.maxMessageBytes = maxMessageBytes
+            self.maxCategoryBytes = maxCategoryBytes
+            self.maxDepth = maxDepth
+        }
+    }
+
+    /// The limits and field selection this decoder applies.
+    public let configuration: Configuration
+
+    /// The UTF-8 bytes of ``Configuration/field``, precomputed for key comparison.
+    let fieldBytes: [UInt8]
+
+    /// Creates a decoder.
+    ///
+    /// - Parameter configuration: The limits and field selection to apply.
+    public init(configuration: Configuration = .init()) {
+        self.configuration = configuration
+        self.fieldBytes = Array(configuration.field.utf8)
+    }
+
+    /// Decodes one JSON message value.
+    ///
+    /// - Parameter value: The raw bytes of the message value, or `nil` for a tombstone.
+    /// - Returns: The event with its normalized category.
+    /// - Throws: ``EventDecodingError`` describing why the value is not a valid event.
+    public func decode(_ value: UnsafeRawBufferPointer?) throws(EventDecodingError) -> FoodEvent {
+        guard let value else {
+            throw EventDecodingError(kind: .tombstone, message: "message value is null (tombstone)")
+        }
+        guard value.count <= configuration.maxMessageBytes else {
+            throw tooLargeError(count: value.count)
+        }
+        guard let base = value.baseAddress, value.count > 0 else {
+            throw EventDecodingError(
+                kind: .notJSON,
+                message: "invalid JSON at byte 0: expected a JSON value, found end of input",
+                byteOffset: 0
+            )
+        }
+        try Self.validateUTF8(base, count: value.count)
+        let result = fieldBytes.withUnsafeBufferPointer { field in
+            Result { () throws(EventDecodingError) -> FoodEvent in
+                try decodeValidated(base: base, count: value.count, field: field)
+            }
+        }
+        return try result.get()
+    }
+
+    /// Decodes a non-empty value that is known to be valid UTF-8 and within the size limit.
+    private func decodeValidated(
+        base: UnsafeRawPointer,
+        count: Int,
+        field: UnsafeBufferPointer<UInt8>
+    ) throws(EventDecodingError) -> FoodEvent {
+        var scanner = Scanner(base: base, count: count, field: field, maxDepth: configuration.maxDepth)
+        try scanner.scan()
+
+        guard scanner.topLevelKind == .object else {
+            throw EventDecodingError(
+                kind: .notObject,
+                message: "top-level JSON value is \(scanner.topLevelKind), expected an object",
+                byteOffset: scanner.topLevelOffset
+            )
+        }
+        if let duplicateOffset = scanner.duplicateFieldOffset {
+            throw fieldError(.duplicateField, "appears more than once in the top-level object", at: duplicateOffset)
+        }
+        guard let fieldKind = scanner.fieldKind else {
+            throw fieldError(.missingField, "is missing from the top-level object", at: nil)
+        }
+        switch fieldKind {
+        case .string:
+            let category = try category(of: scanner.fieldString, in: base, valueOffset: scanner.fieldOffset)
+            return FoodEvent(category: category)
+        case .null:
+            throw fieldError(.nullField, "is null", at: scanner.fieldOffset)
+        case .object, .array, .number, .boolean:
+            throw fieldError(.fieldNotString, "is \(fieldKind), expected a string", at: scanner.fieldOffset)
+        }
+    }
+
+    @inline(never)
+    private func tooLargeError(count: Int) -> EventDecodingError {
+        EventDecodingError(
+            kind: .tooLarge,
+            message: "message of \(count) bytes exceeds the limit of \(configuration.maxMessageBytes) bytes"
+        )
+    }
+
+    /// Builds an error about the category field, naming the field in the message.
+    @inline(never)
+    func fieldError(_ kind: EventDecodingError.Kind, _ detail: String, at offset: Int?) -> EventDecodingError {
+        EventDecodingError(
+            kind: kind,
+            message: "field \(configuration.field.debugDescription) \(detail)",
+            byteOffset: offset
+        )
+    }
+}

@@ -1,0 +1,127 @@
+import FoodCountCore
+import KafkaClient
+import Logging
+
+/// An ``EventSource`` over a ``KafkaConsumer``: the bridge between the pipeline and Kafka.
+///
+/// Partitions without a stored offset start per the consumer's `auto.offset.reset`, never at an offset
+/// committed to Kafka: the store is the source of truth. Thread confinement is the consumer's.
+public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked Sendable {
+    /// The underlying consumer.
+    public let consumer: KafkaConsumer
+    private let topics: [String]
+    private let reset: StartOffset
+    private let watermarkTimeout: Duration = .seconds(5)
+    private let logger: Logger
+    private weak var listener: (any PartitionListener)?
+
+    /// Creates a source over an existing consumer.
+    /// - Parameters:
+    ///   - consumer: The consumer; the source subscribes it and closes it.
+    ///   - topics: The topics to consume.
+    ///   - offsetReset: Where partitions without a stored offset start (use the consumer's own setting).
+    ///   - logger: Where the source logs.
+    public init(
+        consumer: KafkaConsumer,
+        topics: [String],
+        offsetReset: KafkaConsumer.OffsetReset = .earliest,
+        logger: Logger = Logger(label: "foodcount.kafka")
+    ) {
+        self.consumer = consumer
+        self.topics = topics
+        self.reset = offsetReset == .earliest ? .beginning : .end
+        self.logger = logger
+    }
+
+    /// Creates a consumer from a configuration and a source over it.
+    /// - Parameters:
+    ///   - configuration: The consumer settings.
+    ///   - topics: The topics to consume.
+    ///   - logger: Where the source and consumer log.
+    public convenience init(
+        configuration: KafkaConsumer.Configuration,
+        topics: [String],
+        logger: Logger = Logger(label: "foodcount.kafka")
+    ) throws(KafkaError) {
+        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        self.init(consumer: consumer, topics: topics, offsetReset: configuration.autoOffsetReset, logger: logger)
+    }
+
+    public func start(listener: any PartitionListener) throws {
+        self.listener = listener
+        try consumer.subscribe(topics: topics, handler: self)
+    }
+
+    public func poll(maxRecords: Int, timeout: Duration) throws -> [SourceRecord] {
+        try consumer.poll(maxMessages: maxRecords, timeout: timeout).map { message in
+            SourceRecord(
+                partition: SourcePartition(topic: message.topic, partition: message.partition),
+                offset: message.offset,
+                key: message.key,
+                value: message.value,
+                headers: message.headers.map { SourceRecord.Header(name: $0.name, value: $0.value) },
+                timestampMilliseconds: message.timestampMilliseconds
+            )
+        }
+    }
+
+    public func commit(_ offsets: [SourcePartition: Int64]) {
+        var converted: [TopicPartition: Int64] = [:]
+        for (partition, offset) in offsets {
+            converted[TopicPartition(topic: partition.topic, partition: partition.partition)] = offset
+        }
+        do {
+            try consumer.commit(converted)
+        } catch {
+            logger.warning("Kafka offset commit failed (the store keeps the truth)", metadata: ["error": "\(error)"])
+        }
+    }
+
+    public func wakeup() {
+        consumer.wakeup()
+    }
+
+    public func close() throws {
+        try consumer.close()
+    }
+
+    public func partitionsAssigned(_ partitions: [TopicPartition]) -> [TopicPartition: StartOffset] {
+        let stored = listener?.partitionsAssigned(partitions.map(\.sourcePartition)) ?? [:]
+        var starts: [TopicPartition: StartOffset] = [:]
+        for partition in partitions {
+            guard let offset = stored[partition.sourcePartition] else {
+                starts[partition] = reset
+                continue
+            }
+            starts[partition] = beyondLogEnd(offset, partition) ? .beginning : .offset(offset)
+        }
+        return starts
+    }
+
+    /// Whether a stored offset is past the partition's end: the broker lost its log (an in-memory broker
+    /// restarted, or the topic was recreated), so the partition restarts from the new log's beginning.
+    private func beyondLogEnd(_ offset: Int64, _ partition: TopicPartition) -> Bool {
+        do {
+            let (_, high) = try consumer.queryWatermarks(for: partition, timeout: watermarkTimeout)
+            guard offset > high else { return false }
+            logger.warning(
+                "stored offset is beyond the log end; the log was reset, restarting the partition from its beginning",
+                metadata: [
+                    "topic": "\(partition.topic)", "partition": "\(partition.partition)", "stored": "\(offset)",
+                    "high_watermark": "\(high)",
+                ])
+            return true
+        } catch {
+            logger.warning("cannot check the stored offset against the log end", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
+
+    public func partitionsRevoked(_ partitions: [TopicPartition], lost: Bool) {
+        listener?.partitionsRevoked(partitions.map(\.sourcePartition), lost: lost)
+    }
+}
+
+extension TopicPartition {
+    fileprivate var sourcePartition: SourcePartition { SourcePartition(topic: topic, partition: partition) }
+}

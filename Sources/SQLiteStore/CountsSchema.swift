@@ -1,0 +1,57 @@
+import FoodCountCore
+import GRDB
+
+/// The contract's SQL: the API's counts table, and the consumer's own offsets table.
+///
+/// The counts table belongs to the API. The consumer writes rows to it but never alters its structure;
+/// it creates it only when it is missing, with exactly this statement (see `docs/contract.md`).
+public enum CountsSchema {
+    /// The counts table's name.
+    public static let countsTable = "food_counts"
+
+    /// The statement that creates the counts table: the contract's schema.
+    public static let createCountsTable = """
+        CREATE TABLE IF NOT EXISTS food_counts (
+            category TEXT    NOT NULL PRIMARY KEY,
+            count    INTEGER NOT NULL DEFAULT 0 CHECK (count >= 0)
+        )
+        """
+
+    /// The consumer's offsets table, in the consumer-owned database attached as `consumer`.
+    static let createOffsetsTable = """
+        CREATE TABLE IF NOT EXISTS consumer.consumer_offsets (
+            consumer_group TEXT    NOT NULL,
+            topic          TEXT    NOT NULL,
+            partition      INTEGER NOT NULL,
+            next_offset    INTEGER NOT NULL,
+            updated_at     TEXT    NOT NULL,
+            PRIMARY KEY (consumer_group, topic, partition)
+        )
+        """
+
+    /// The columns the counts table must have, with their declared types.
+    static let requiredColumns: [String: String] = ["category": "TEXT", "count": "INTEGER"]
+
+    /// Checks that an existing counts table has the contract's columns.
+    static func verifyCountsTable(_ db: Database) throws(StoreError) {
+        let sql = "PRAGMA main.table_info(food_counts)"
+        let rows: [Row]
+        do {
+            rows = try Row.fetchAll(db, sql: sql)
+        } catch {
+            throw StoreError(from: error, context: "reading the counts table's structure")
+        }
+        var columns: [String: String] = [:]
+        for row in rows {
+            let name: String = row["name"]
+            let type: String = row["type"]
+            columns[name.lowercased()] = type.uppercased()
+        }
+        for (name, type) in requiredColumns where columns[name] != type {
+            throw StoreError(
+                code: .incompatible,
+                message: "table food_counts has no \(type) column '\(name)' (found \(columns)); see docs/contract.md",
+                sql: sql)
+        }
+    }
+}

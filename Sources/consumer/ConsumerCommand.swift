@@ -1,0 +1,58 @@
+import ArgumentParser
+import FoodCountCore
+import FoodCountKafka
+import Foundation
+import KafkaClient
+import Logging
+import SQLiteStore
+import ServiceLifecycle
+import UnixSignals
+
+/// `consumer`: counts food events from Kafka into SQLite, exactly once.
+@main
+struct ConsumerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "consumer",
+        abstract: "Counts food events from Kafka into SQLite, exactly once.",
+        discussion: """
+            Runs until SIGTERM or SIGINT, then flushes, commits, leaves the group and exits 0.
+            Every option can also be set by the environment variable named in its help.
+            """
+    )
+
+    @OptionGroup var options: ConsumerOptions
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: options.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "foodcount.consumer")
+        let pipeline: CountingPipeline
+        do {
+            let store = try SQLiteCountStore(configuration: options.storeConfiguration, logger: logger)
+            let source = try KafkaEventSource(
+                configuration: try options.kafkaConfiguration(), topics: [options.topic], logger: logger)
+            pipeline = CountingPipeline(
+                source: source, store: store, configuration: options.pipelineConfiguration, logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("consumer: error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [.init(service: PipelineService(pipeline: pipeline))],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(options.shutdownTimeout)
+        logger.info(
+            "consumer starting",
+            metadata: [
+                "broker": "\(options.broker)", "topic": "\(options.topic)", "group": "\(options.group)",
+                "database": "\(options.database)",
+            ])
+        try await ServiceGroup(configuration: groupConfiguration).run()
+    }
+}

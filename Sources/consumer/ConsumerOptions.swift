@@ -1,0 +1,92 @@
+import ArgumentParser
+import FoodCountCore
+import Foundation
+import KafkaClient
+import Logging
+import SQLiteStore
+
+private let environment = ProcessInfo.processInfo.environment
+
+/// The consumer's flags; each falls back to an environment variable.
+struct ConsumerOptions: ParsableArguments {
+    @Option(help: "Kafka bootstrap servers, host:port[,host:port] (env KAFKA_BROKER).")
+    var broker: String = environment["KAFKA_BROKER"] ?? "localhost:9092"
+
+    @Option(help: "Topic to consume (env KAFKA_TOPIC).")
+    var topic: String = environment["KAFKA_TOPIC"] ?? "message"
+
+    @Option(help: "Consumer group (env CONSUMER_GROUP).")
+    var group: String = environment["CONSUMER_GROUP"] ?? "foodcount"
+
+    @Option(help: "The API's SQLite database (env DATABASE_PATH).")
+    var database: String = environment["DATABASE_PATH"] ?? "data/foodcount.db"
+
+    @Option(
+        help:
+            "The consumer's offsets database; empty means foodcount-consumer.db beside --database (env CONSUMER_DATABASE_PATH)."
+    )
+    var consumerDatabase: String = environment["CONSUMER_DATABASE_PATH"] ?? ""
+
+    @Option(help: "Flush a batch at this many events (env BATCH_SIZE).")
+    var batchSize: Int = Int(environment["BATCH_SIZE"] ?? "") ?? 10_000
+
+    @Option(help: "Flush a batch when its oldest event is this many milliseconds old (env BATCH_DELAY_MS).")
+    var batchDelayMs: Int = Int(environment["BATCH_DELAY_MS"] ?? "") ?? 200
+
+    @Option(help: "Group session timeout in milliseconds (env SESSION_TIMEOUT_MS).")
+    var sessionTimeoutMs: Int = Int(environment["SESSION_TIMEOUT_MS"] ?? "") ?? 10_000
+
+    @Option(help: "Where partitions without a stored offset start: earliest or latest (env AUTO_OFFSET_RESET).")
+    var offsetReset: String = environment["AUTO_OFFSET_RESET"] ?? "earliest"
+
+    @Option(help: "Seconds allowed for a graceful shutdown (env SHUTDOWN_TIMEOUT_SECONDS).")
+    var shutdownTimeout: Int = Int(environment["SHUTDOWN_TIMEOUT_SECONDS"] ?? "") ?? 10
+
+    @Option(
+        name: .customLong("kafka-property"),
+        help: "Raw librdkafka property key=value, repeatable; applied last (env KAFKA_PROPERTIES, comma-separated).")
+    var kafkaProperties: [String] =
+        (environment["KAFKA_PROPERTIES"] ?? "").split(separator: ",").map(String.init)
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env LOG_LEVEL).")
+    var logLevel: String = environment["LOG_LEVEL"] ?? "info"
+
+    func validate() throws {
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
+        guard batchDelayMs > 0 else { throw ValidationError("--batch-delay-ms must be positive, got \(batchDelayMs)") }
+        guard sessionTimeoutMs >= 1_000 else { throw ValidationError("--session-timeout-ms must be at least 1000") }
+        guard shutdownTimeout > 0 else { throw ValidationError("--shutdown-timeout must be positive") }
+        guard KafkaConsumer.OffsetReset(rawValue: offsetReset) != nil else {
+            throw ValidationError("--offset-reset must be earliest or latest, got '\(offsetReset)'")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
+        for property in kafkaProperties where !property.contains("=") {
+            throw ValidationError("--kafka-property must be key=value, got '\(property)'")
+        }
+    }
+
+    func kafkaConfiguration() throws -> KafkaConsumer.Configuration {
+        var properties: [String: String] = [:]
+        for property in kafkaProperties {
+            let parts = property.split(separator: "=", maxSplits: 1)
+            properties[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        return KafkaConsumer.Configuration(
+            bootstrapServers: broker,
+            groupID: group,
+            sessionTimeout: .milliseconds(sessionTimeoutMs),
+            autoOffsetReset: KafkaConsumer.OffsetReset(rawValue: offsetReset) ?? .earliest,
+            properties: properties
+        )
+    }
+
+    var storeConfiguration: SQLiteCountStore.Configuration {
+        SQLiteCountStore.Configuration(
+            databasePath: database, consumerDatabasePath: consumerDatabase.isEmpty ? nil : consumerDatabase,
+            consumerGroup: group)
+    }
+
+    var pipelineConfiguration: CountingPipeline.Configuration {
+        CountingPipeline.Configuration(maxBatchEvents: batchSize, maxBatchDelay: .milliseconds(batchDelayMs))
+    }
+}

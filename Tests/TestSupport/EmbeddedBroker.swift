@@ -1,0 +1,115 @@
+import Foundation
+
+/// A tansu broker process on a free loopback port, for tests that need their own (to stop or hang it).
+public final class EmbeddedBroker: @unchecked Sendable {
+    /// `127.0.0.1:port`.
+    public let address: String
+    /// The port.
+    public let port: Int
+    private var process: Process
+    private let logURL: URL
+
+    private init(port: Int, process: Process, logURL: URL) {
+        self.port = port
+        self.address = "127.0.0.1:\(port)"
+        self.process = process
+        self.logURL = logURL
+    }
+
+    /// Starts a broker on a free port and waits until it accepts connections.
+    public static func start() throws -> EmbeddedBroker {
+        let port = try freePort()
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("tansu-\(port).log")
+        let process = try launch(port: port, log: log)
+        let broker = EmbeddedBroker(port: port, process: process, logURL: log)
+        try broker.waitUntilListening()
+        return broker
+    }
+
+    deinit { stop() }
+
+    /// The process id, for signals.
+    public var pid: Int32 { process.processIdentifier }
+
+    /// Stops the broker (its in-memory log is lost).
+    public func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    /// Starts a new, empty broker on the same port.
+    public func restart() throws {
+        stop()
+        process = try Self.launch(port: port, log: logURL)
+        try waitUntilListening()
+    }
+
+    /// Freezes the broker (SIGSTOP).
+    public func pause() { kill(process.processIdentifier, SIGSTOP) }
+
+    /// Unfreezes the broker (SIGCONT).
+    public func resume() { kill(process.processIdentifier, SIGCONT) }
+
+    private static func launch(port: Int, log: URL) throws -> Process {
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestEnvironment.tansu)
+        process.arguments = [
+            "broker", "--listener-url", "tcp://127.0.0.1:\(port)", "--advertised-listener-url",
+            "tcp://127.0.0.1:\(port)",
+        ]
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        return process
+    }
+
+    private func waitUntilListening() throws {
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if Self.isListening(port: port) { return }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        let log = (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
+        throw TestFailure("tansu did not start on port \(port): \(log)")
+    }
+
+    static func isListening(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+
+    /// A TCP port that was free a moment ago.
+    public static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestFailure("socket() failed") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0 else { throw TestFailure("bind() failed") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
