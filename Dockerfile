@@ -1,0 +1,90 @@
+# FoodCount: one image that holds the three executables, consumer, datafeed and api.
+#
+#   docker build -t foodcount .
+#   docker run --rm foodcount consumer --help      # the command picks the executable
+#
+# docker-compose.yml builds this image once and runs each service from it; see docs/deployment.md.
+# The development machines have no Docker engine: this file was checked by reading, not by building.
+
+# ---------------------------------------------------------------------------------------------
+# Build stage
+# ---------------------------------------------------------------------------------------------
+# Swift 6.3 on Debian 12, the toolchain the project is developed and tested with. It cannot be
+# older than 6.2: the current releases of hummingbird, swift-log and swift-service-lifecycle
+# (the minimum versions Package.swift asks for) declare swift-tools-version 6.2.
+FROM swift:6.3-bookworm AS build
+
+# Headers and pkg-config files for the C libraries: librdkafka (the CRdKafka system library
+# target finds it through pkg-config `rdkafka`) and SQLite (GRDB).
+RUN export DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true \
+    && apt-get -q update \
+    && apt-get -q install -y --no-install-recommends librdkafka-dev libsqlite3-dev pkg-config \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /build
+
+# Dependencies first, in a layer of their own, so that a change to the sources does not fetch
+# them again. Package.resolved is not in git; when the build context has one it is used.
+COPY Package.* ./
+RUN swift package resolve
+
+# Tests/ is needed too: Package.swift declares the TestSupport target at Tests/TestSupport, and
+# SwiftPM refuses a manifest whose target folders are missing (the tests are not built).
+COPY Sources ./Sources
+COPY Tests ./Tests
+
+# The Swift runtime and Foundation are linked statically, so the runtime stage needs no Swift.
+RUN swift build -c release --static-swift-stdlib --product consumer \
+    && swift build -c release --static-swift-stdlib --product datafeed \
+    && swift build -c release --static-swift-stdlib --product api
+
+# Stage the binaries, and the crash backtracer that statically linked Swift programs use (see
+# SWIFT_BACKTRACE below).
+WORKDIR /staging
+RUN bin="$(swift build --package-path /build -c release --static-swift-stdlib --show-bin-path)" \
+    && cp "$bin/consumer" "$bin/datafeed" "$bin/api" ./ \
+    && cp /usr/libexec/swift/linux/swift-backtrace-static ./
+
+# ---------------------------------------------------------------------------------------------
+# Runtime stage
+# ---------------------------------------------------------------------------------------------
+FROM debian:bookworm-slim
+
+# Only what the binaries load at run time: librdkafka (it brings libssl3, libsasl2-2, libzstd1,
+# liblz4-1 and zlib1g), SQLite, and libstdc++ (the static Swift runtime and Foundation's ICU
+# need it; it is already in the base image). Foundation's networking and XML parts are not
+# used, so neither libcurl nor libxml2 is needed. CA certificates and time zones for good measure.
+RUN export DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true \
+    && apt-get -q update \
+    && apt-get -q install -y --no-install-recommends \
+        librdkafka1 \
+        libsqlite3-0 \
+        libstdc++6 \
+        zlib1g \
+        ca-certificates \
+        tzdata \
+    && rm -rf /var/lib/apt/lists/*
+
+# An unprivileged user with a fixed uid/gid, 10001, so that a bind-mounted data folder can be
+# given to it (docker-compose.yml does that in its data-init service).
+RUN groupadd --system --gid 10001 foodcount \
+    && useradd --system --uid 10001 --gid 10001 --home-dir /app --no-create-home \
+        --shell /usr/sbin/nologin foodcount \
+    && mkdir -p /app/data \
+    && chown -R foodcount:foodcount /app
+
+COPY --from=build /staging/consumer /staging/datafeed /staging/api /usr/local/bin/
+COPY --from=build /staging/swift-backtrace-static /usr/local/libexec/swift/swift-backtrace-static
+
+# Print a symbolicated backtrace of every thread if a program crashes.
+ENV SWIFT_BACKTRACE=enable=yes,sanitize=yes,threads=all,images=all,interactive=no,swift-backtrace=/usr/local/libexec/swift/swift-backtrace-static
+
+# The relative default DATABASE_PATH, data/foodcount.db, is /app/data/foodcount.db here.
+WORKDIR /app
+USER 10001:10001
+
+# api's default PORT.
+EXPOSE 8080
+
+# No ENTRYPOINT: the command names the executable (consumer, datafeed or api) and its flags.
+CMD ["consumer"]
