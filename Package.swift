@@ -103,9 +103,15 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "StoreCrashHelper",
+            dependencies: ["SQLiteStore", "FoodCountCore"],
+            path: "Tests/StoreCrashHelper",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "SQLiteStoreTests",
-            dependencies: ["SQLiteStore", "FoodCountCore"],
+            dependencies: ["SQLiteStore", "FoodCountCore", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -11,8 +11,11 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
     public let consumer: KafkaConsumer
     private let topics: [String]
     private let reset: StartOffset
-    private let watermarkTimeout: Duration = .seconds(5)
-    private let logger: Logger
+    private var lastLogEndCheck = ContinuousClock.now
+    /// The next offset to fetch per owned partition, where known: the assigned start, then the offset after
+    /// the last message returned. (`rd_kafka_position` knows nothing before the first message.)
+    var positions: [TopicPartition: Int64] = [:]
+    let logger: Logger
     private weak var listener: (any PartitionListener)?
 
     /// Creates a source over an existing consumer.
@@ -53,7 +56,13 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
     }
 
     public func poll(maxRecords: Int, timeout: Duration) throws -> [SourceRecord] {
-        try consumer.poll(maxMessages: maxRecords, timeout: timeout).map { message in
+        if ContinuousClock.now - lastLogEndCheck >= .milliseconds(500) {
+            lastLogEndCheck = .now
+            restartPartitionsBeyondLogEnd()
+        }
+        let messages = try consumer.poll(maxMessages: maxRecords, timeout: timeout)
+        notePositions(of: messages)
+        return messages.map { message in
             SourceRecord(
                 partition: SourcePartition(topic: message.topic, partition: message.partition),
                 offset: message.offset,
@@ -89,36 +98,16 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
         let stored = listener?.partitionsAssigned(partitions.map(\.sourcePartition)) ?? [:]
         var starts: [TopicPartition: StartOffset] = [:]
         for partition in partitions {
-            guard let offset = stored[partition.sourcePartition] else {
-                starts[partition] = reset
-                continue
-            }
-            starts[partition] = beyondLogEnd(offset, partition) ? .beginning : .offset(offset)
+            let offset = stored[partition.sourcePartition]
+            starts[partition] = offset.map { .offset($0) } ?? reset
+            positions[partition] = offset
         }
         return starts
     }
 
-    /// Whether a stored offset is past the partition's end: the broker lost its log (an in-memory broker
-    /// restarted, or the topic was recreated), so the partition restarts from the new log's beginning.
-    private func beyondLogEnd(_ offset: Int64, _ partition: TopicPartition) -> Bool {
-        do {
-            let (_, high) = try consumer.queryWatermarks(for: partition, timeout: watermarkTimeout)
-            guard offset > high else { return false }
-            logger.warning(
-                "stored offset is beyond the log end; the log was reset, restarting the partition from its beginning",
-                metadata: [
-                    "topic": "\(partition.topic)", "partition": "\(partition.partition)", "stored": "\(offset)",
-                    "high_watermark": "\(high)",
-                ])
-            return true
-        } catch {
-            logger.warning("cannot check the stored offset against the log end", metadata: ["error": "\(error)"])
-            return false
-        }
-    }
-
     public func partitionsRevoked(_ partitions: [TopicPartition], lost: Bool) {
         listener?.partitionsRevoked(partitions.map(\.sourcePartition), lost: lost)
+        for partition in partitions { positions.removeValue(forKey: partition) }
     }
 }
 

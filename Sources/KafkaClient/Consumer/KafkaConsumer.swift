@@ -18,6 +18,8 @@ public final class KafkaConsumer: @unchecked Sendable {
     private var buffer: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>
     private var bufferCapacity: Int
     private var topicNames: [OpaquePointer: String] = [:]
+    /// The librdkafka handle, for extensions in other files.
+    var handle: OpaquePointer { client }
 
     private enum State { case open, closed }
 

@@ -1,0 +1,48 @@
+import FoodCountCore
+import KafkaClient
+import Logging
+
+extension KafkaEventSource {
+    /// Restarts from the beginning every owned partition whose fetch position is past its log's end.
+    ///
+    /// That happens when the broker lost its log (an in-memory broker restarted, a topic was recreated)
+    /// while the store kept offsets of the old one. Apache Kafka answers such a fetch with
+    /// OFFSET_OUT_OF_RANGE and librdkafka resets by itself; some Kafka-compatible brokers just return
+    /// nothing, so the position is compared with the high watermark of the last fetch response, a local
+    /// and reliable figure (a ListOffsets query is not reliable on every broker).
+    func restartPartitionsBeyondLogEnd() {
+        var restarts: [TopicPartition: StartOffset] = [:]
+        for (partition, position) in positions {
+            guard let (_, high) = consumer.cachedWatermarks(for: partition), position > high else { continue }
+            logger.warning(
+                "fetch position is beyond the log end; the log was reset, restarting the partition from its beginning",
+                metadata: [
+                    "topic": "\(partition.topic)", "partition": "\(partition.partition)", "position": "\(position)",
+                    "high_watermark": "\(high)",
+                ])
+            restarts[partition] = .beginning
+        }
+        guard !restarts.isEmpty else { return }
+        do {
+            try consumer.seek(restarts)
+            for partition in restarts.keys { positions.removeValue(forKey: partition) }
+        } catch {
+            logger.warning("cannot restart partitions beyond the log end", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Records the offset after the last message of each partition in a batch.
+    func notePositions(of messages: [KafkaMessage]) {
+        var index = messages.startIndex
+        while index < messages.endIndex {
+            let message = messages[index]
+            let next = messages.index(after: index)
+            if next == messages.endIndex || messages[next].partition != message.partition
+                || messages[next].topic != message.topic
+            {
+                positions[message.topicPartition] = message.offset + 1
+            }
+            index = next
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Exactly-once counting through crashes, graceful stops and rebalances, with real processes.
+final class ExactlyOnceTests: XCTestCase {
+    func testCountsAreExactAfterRepeatedSIGKILLs() throws {
+        var harness = try ConsumerHarness(prefix: "crash", partitions: 4)
+        // Small batches: many commits, so that kills land in and around them.
+        harness.extraEnvironment = ["BATCH_SIZE": "50", "BATCH_DELAY_MS": "20"]
+        let total = 100_000
+        let expected = try harness.produceKnownDistribution(total)
+
+        // Kill points: a random point in each sixth of the stream (5%...90%), so every kill lands mid-stream
+        // at a random moment, whatever the machine's speed.
+        var generator = SystemRandomNumberGenerator()
+        let killPoints = (0..<6).map { segment in
+            Int(Double(total) * (0.05 + 0.14 * (Double(segment) + Double.random(in: 0.1..<0.9, using: &generator))))
+        }
+        var kills = 0
+        for point in killPoints where harness.processed() < point {
+            let consumer = try harness.start()
+            let reached = eventually(timeout: 60, interval: 0.01) {
+                harness.processed() >= point || !consumer.isRunning
+            }
+            XCTAssertTrue(reached)
+            XCTAssertTrue(consumer.isRunning, "consumer died by itself:\n\(consumer.output.suffix(2_000))")
+            consumer.signal(SIGKILL)
+            _ = consumer.wait(timeout: 10)
+            kills += 1
+        }
+        XCTAssertGreaterThanOrEqual(kills, 5)
+
+        let last = try harness.start()
+        let caughtUp = eventually(timeout: 120, interval: 0.25) { harness.processed() == total }
+        XCTAssertTrue(eventually(timeout: 30) { last.output.contains("partitions assigned") })
+        last.signal(SIGTERM)
+        XCTAssertEqual(last.wait(timeout: 20), 0, last.output.suffix(2_000).description)
+
+        XCTAssertTrue(caughtUp, "stored offsets reached \(harness.processed()) of \(total)")
+        XCTAssertEqual(try SQLiteInspector.counts(harness.database), expected)
+    }
+
+    func testSIGTERMWhileEventsFlowExitsCleanlyAndARestartCountsNothingTwice() throws {
+        var harness = try ConsumerHarness(prefix: "term", partitions: 3)
+        harness.extraEnvironment = ["BATCH_SIZE": "500", "BATCH_DELAY_MS": "50", "SHUTDOWN_TIMEOUT_SECONDS": "10"]
+        let total = 40_000
+        let expected = try harness.produceKnownDistribution(total)
+
+        let first = try harness.start()
+        XCTAssertTrue(eventually(timeout: 30) { harness.processed() > 0 }, first.output.suffix(2_000).description)
+        let stopping = Date()
+        first.signal(SIGTERM)
+        let status = first.wait(timeout: 15)
+        let took = Date().timeIntervalSince(stopping)
+
+        XCTAssertEqual(status, 0, first.output.suffix(2_000).description)
+        XCTAssertLessThan(took, 10, "shutdown must finish within its 10 s deadline")
+        XCTAssertTrue(first.output.contains("consumer left the group"), first.output.suffix(2_000).description)
+        let processedAtStop = harness.processed()
+        XCTAssertEqual(try SQLiteInspector.total(harness.database), processedAtStop, "counts and offsets agree at stop")
+
+        let second = try harness.start()
+        XCTAssertTrue(eventually(timeout: 90, interval: 0.25) { harness.processed() == total })
+        XCTAssertTrue(eventually(timeout: 30) { second.output.contains("partitions assigned") })
+        second.signal(SIGTERM)
+        XCTAssertEqual(second.wait(timeout: 15), 0)
+        XCTAssertEqual(try SQLiteInspector.counts(harness.database), expected)
+    }
+
+    func testThreeMembersJoiningAndLeavingWhileEventsFlowCountExactly() throws {
+        var harness = try ConsumerHarness(prefix: "rebalance", partitions: 6)
+        harness.extraEnvironment = ["BATCH_SIZE": "300", "BATCH_DELAY_MS": "50"]
+        let total = 30_000
+        // The datafeed's load generator cycles through its 50 foods: a known distribution.
+        let feed = try ChildProcess(
+            TestEnvironment.executable("datafeed"), ["--rate", "2000", "--count", "\(total)"],
+            environment: ["KAFKA_BROKER": harness.broker, "KAFKA_TOPIC": harness.topic])
+
+        var members = [try harness.start()]
+        Thread.sleep(forTimeInterval: 3)
+        members.append(try harness.start())
+        Thread.sleep(forTimeInterval: 3)
+        members.append(try harness.start())
+        Thread.sleep(forTimeInterval: 3)
+        members[1].signal(SIGTERM)  // leaves cleanly
+        XCTAssertEqual(members[1].wait(timeout: 15), 0, members[1].output.suffix(2_000).description)
+        Thread.sleep(forTimeInterval: 2)
+        members[2].signal(SIGKILL)  // crashes: its partitions move after the session timeout
+        _ = members[2].wait(timeout: 10)
+        members.append(try harness.start())
+
+        XCTAssertEqual(feed.wait(timeout: 60), 0, feed.output.suffix(1_000).description)
+        let caughtUp = eventually(timeout: 90, interval: 0.25) { harness.processed() == total }
+        for member in [members[0], members[3]] {
+            member.signal(SIGTERM)
+            XCTAssertEqual(member.wait(timeout: 20), 0, member.output.suffix(2_000).description)
+        }
+
+        XCTAssertTrue(caughtUp, "stored offsets reached \(harness.processed()) of \(total)")
+        let counts = try SQLiteInspector.counts(harness.database)
+        XCTAssertEqual(counts.count, 50)
+        XCTAssertEqual(Set(counts.values), [total / 50], "every food counted exactly \(total / 50) times: \(counts)")
+    }
+}
