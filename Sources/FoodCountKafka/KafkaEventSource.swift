@@ -86,6 +86,22 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
         }
     }
 
+    public func pause(_ partitions: [SourcePartition]) {
+        do {
+            try consumer.pause(partitions.map(\.topicPartition))
+        } catch {
+            logger.warning("cannot pause partitions", metadata: ["error": "\(error)"])
+        }
+    }
+
+    public func resume(_ partitions: [SourcePartition]) {
+        do {
+            try consumer.resume(partitions.map(\.topicPartition))
+        } catch {
+            logger.warning("cannot resume partitions", metadata: ["error": "\(error)"])
+        }
+    }
+
     public func wakeup() {
         consumer.wakeup()
     }
@@ -112,5 +128,9 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
 }
 
 extension TopicPartition {
-    fileprivate var sourcePartition: SourcePartition { SourcePartition(topic: topic, partition: partition) }
+    var sourcePartition: SourcePartition { SourcePartition(topic: topic, partition: partition) }
+}
+
+extension SourcePartition {
+    var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: partition) }
 }

@@ -18,6 +18,7 @@ public final class InMemoryEventSource: EventSource, @unchecked Sendable {
         var positions: [SourcePartition: Int64] = [:]
         var changes: [Change] = []
         var committed: [SourcePartition: Int64] = [:]
+        var paused: Set<SourcePartition> = []
         var woken = false
         var closed = false
         var started = false
@@ -95,7 +96,7 @@ public final class InMemoryEventSource: EventSource, @unchecked Sendable {
             let records = state.withLock { state -> [SourceRecord] in
                 state.pollCount += 1
                 var batch: [SourceRecord] = []
-                for partition in state.positions.keys.sorted() {
+                for partition in state.positions.keys.sorted() where !state.paused.contains(partition) {
                     let log = state.logs[partition, default: []]
                     var position = state.positions[partition] ?? 0
                     while batch.count < maxRecords, position < Int64(log.count) {
@@ -118,6 +119,17 @@ public final class InMemoryEventSource: EventSource, @unchecked Sendable {
     public func commit(_ offsets: [SourcePartition: Int64]) {
         state.withLock { $0.committed.merge(offsets) { $1 } }
     }
+
+    public func pause(_ partitions: [SourcePartition]) {
+        state.withLock { $0.paused.formUnion(partitions) }
+    }
+
+    public func resume(_ partitions: [SourcePartition]) {
+        state.withLock { $0.paused.subtract(partitions) }
+    }
+
+    /// The partitions paused now.
+    public var pausedPartitions: Set<SourcePartition> { state.withLock { $0.paused } }
 
     public func wakeup() {
         state.withLock { $0.woken = true }

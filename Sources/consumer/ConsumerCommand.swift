@@ -31,12 +31,20 @@ struct ConsumerCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "foodcount.consumer")
         let pipeline: CountingPipeline
+        let deadLetterProducer: KafkaProducer?
         do {
             let store = try SQLiteCountStore(configuration: options.storeConfiguration, logger: logger)
             let source = try KafkaEventSource(
                 configuration: try options.kafkaConfiguration(), topics: [options.topic], logger: logger)
+            deadLetterProducer =
+                options.dlqTopic.isEmpty
+                ? nil : try KafkaProducer(configuration: options.producerConfiguration, logger: logger)
+            let sink = deadLetterProducer.map {
+                KafkaDeadLetterSink(producer: $0, topic: options.dlqTopic, consumerGroup: options.group)
+            }
             pipeline = CountingPipeline(
-                source: source, store: store, configuration: options.pipelineConfiguration, logger: logger)
+                source: source, store: store, deadLetterSink: sink, configuration: options.pipelineConfiguration,
+                logger: logger)
         } catch {
             FileHandle.standardError.write(Data("consumer: error: \(error)\n".utf8))
             throw ExitCode(2)
@@ -51,8 +59,24 @@ struct ConsumerCommand: AsyncParsableCommand {
             "consumer starting",
             metadata: [
                 "broker": "\(options.broker)", "topic": "\(options.topic)", "group": "\(options.group)",
-                "database": "\(options.database)",
+                "database": "\(options.database)", "dead_letter_topic": "\(options.dlqTopic)",
             ])
-        try await ServiceGroup(configuration: groupConfiguration).run()
+        let outcome: Result<Void, any Error>
+        do {
+            try await ServiceGroup(configuration: groupConfiguration).run()
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        if let deadLetterProducer {
+            // Closing flushes and joins a thread: keep that blocking work off the cooperative pool.
+            await withCheckedContinuation { continuation in
+                Thread {
+                    deadLetterProducer.close()
+                    continuation.resume()
+                }.start()
+            }
+        }
+        try outcome.get()
     }
 }

@@ -18,6 +18,9 @@ struct ConsumerOptions: ParsableArguments {
     @Option(help: "Consumer group (env CONSUMER_GROUP).")
     var group: String = environment["CONSUMER_GROUP"] ?? "foodcount"
 
+    @Option(help: "Dead-letter topic for events that cannot be counted; empty only logs them (env DLQ_TOPIC).")
+    var dlqTopic: String = environment["DLQ_TOPIC"] ?? "message.dlq"
+
     @Option(help: "The API's SQLite database (env DATABASE_PATH).")
     var database: String = environment["DATABASE_PATH"] ?? "data/foodcount.db"
 
@@ -84,6 +87,10 @@ struct ConsumerOptions: ParsableArguments {
         SQLiteCountStore.Configuration(
             databasePath: database, consumerDatabasePath: consumerDatabase.isEmpty ? nil : consumerDatabase,
             consumerGroup: group)
+    }
+
+    var producerConfiguration: KafkaProducer.Configuration {
+        KafkaProducer.Configuration(bootstrapServers: broker, clientID: "foodcount-dead-letters")
     }
 
     var pipelineConfiguration: CountingPipeline.Configuration {

@@ -11,6 +11,10 @@ extension CountingPipeline {
         public var pollBatchSize: Int
         /// Backoff for transient store failures.
         public var retry: RetryPolicy
+        /// How long commits may keep failing before consumption pauses and the pipeline reports not ready.
+        public var retryBudget: Duration
+        /// How long a revocation keeps retrying a failing commit before dropping the revoked work.
+        public var revocationRetryBudget: Duration
         /// How long the final flush keeps retrying a failing store during shutdown.
         public var shutdownRetryBudget: Duration
 
@@ -21,6 +25,8 @@ extension CountingPipeline {
         ///   - pollTimeout: The longest an idle poll blocks.
         ///   - pollBatchSize: The most records per poll.
         ///   - retry: Backoff for transient store failures.
+        ///   - retryBudget: How long commits may fail before pausing and reporting not ready.
+        ///   - revocationRetryBudget: How long a revocation retries a failing commit.
         ///   - shutdownRetryBudget: How long to retry the final flush.
         public init(
             maxBatchEvents: Int = 10_000,
@@ -28,6 +34,8 @@ extension CountingPipeline {
             pollTimeout: Duration = .milliseconds(500),
             pollBatchSize: Int = 2_000,
             retry: RetryPolicy = RetryPolicy(),
+            retryBudget: Duration = .seconds(10),
+            revocationRetryBudget: Duration = .seconds(5),
             shutdownRetryBudget: Duration = .seconds(5)
         ) {
             self.maxBatchEvents = max(1, maxBatchEvents)
@@ -35,6 +43,8 @@ extension CountingPipeline {
             self.pollTimeout = pollTimeout
             self.pollBatchSize = max(1, pollBatchSize)
             self.retry = retry
+            self.retryBudget = retryBudget
+            self.revocationRetryBudget = revocationRetryBudget
             self.shutdownRetryBudget = shutdownRetryBudget
         }
     }

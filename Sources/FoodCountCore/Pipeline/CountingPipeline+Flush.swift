@@ -3,24 +3,24 @@ import Logging
 import Synchronization
 
 extension CountingPipeline {
-    /// Commits the pending batch, retrying transient store failures with backoff.
-    ///
-    /// Offsets are stored in the same transaction as the deltas; only after that commit are they
-    /// reported to the source. A fenced partition's share is dropped and the rest retried.
-    func flush() throws {
+    /// One attempt to commit the pending batch: dead letters first, then counts and offsets in one store
+    /// transaction, then the offsets to the source.
+    /// - Returns: `true` when committed (or nothing was pending), `false` after a transient failure.
+    /// - Throws: A failure that retrying cannot fix.
+    func attemptFlush() throws -> Bool {
         guard !aggregator.isEmpty else {
             batchStarted = nil
-            return
+            return true
         }
         let started = ContinuousClock.now
-        var attempt = 0
+        if !deadLetters.isEmpty, !sendDeadLetters() { return false }
         while true {
             let batch = aggregator.makeBatch(expected: owned)
             let failure: StoreError
             do {
                 try store.commit(batch)
                 finishFlush(batch, started: started)
-                return
+                return true
             } catch {
                 failure = error
             }
@@ -28,39 +28,138 @@ extension CountingPipeline {
                 dropFenced(failure)
                 if aggregator.isEmpty {
                     batchStarted = nil
-                    return
+                    return true
                 }
                 continue
             }
             guard failure.isTransient else { throw failure }
-            attempt += 1
-            statisticsBox.withLock { $0.flushRetries += 1 }
-            if giveUpRetrying(startedAt: started) {
-                logger.warning(
-                    "giving up on the pending batch at shutdown; its offsets were not stored, so it will be read again",
-                    metadata: ["events": "\(aggregator.recordCount)", "error": "\(failure)"])
-                aggregator.reset()
-                batchStarted = nil
-                return
+            healthBox.withLock {
+                $0.storeWritable = false
+                $0.lastError = "\(failure)"
             }
-            let delay = configuration.retry.delay(attempt: attempt)
-            logger.warning(
-                "store commit failed; retrying",
-                metadata: ["attempt": "\(attempt)", "delay": "\(delay)", "error": "\(failure)"])
-            pause(delay)
+            noteFailure(failure)
+            return false
         }
+    }
+
+    /// Sends pending dead letters; keeps those that failed. Returns whether all were acknowledged.
+    private func sendDeadLetters() -> Bool {
+        guard let deadLetterSink else { return true }
+        let results = deadLetterSink.send(deadLetters)
+        var remaining: [DeadLetter] = []
+        var firstError: (any Error)?
+        for (letter, result) in zip(deadLetters, results) {
+            if let result {
+                remaining.append(letter)
+                firstError = firstError ?? result
+            }
+        }
+        if results.count < deadLetters.count { remaining += deadLetters[results.count...] }
+        statisticsBox.withLock { $0.deadLettered += deadLetters.count - remaining.count }
+        deadLetters = remaining
+        guard let firstError else {
+            healthBox.withLock { $0.deadLetterWritable = true }
+            return true
+        }
+        healthBox.withLock {
+            $0.deadLetterWritable = false
+            $0.lastError = "dead-letter write failed: \(firstError)"
+        }
+        statisticsBox.withLock { $0.deadLetterFailures += remaining.count }
+        noteFailure(firstError)
+        return false
+    }
+
+    /// Flushes from the run loop; on a transient failure schedules the next attempt with backoff.
+    func flushFromLoop() throws {
+        guard try attemptFlush() else {
+            retry.attempts += 1
+            let now = ContinuousClock.now
+            let since = retry.failingSince ?? now
+            retry.failingSince = since
+            let delay = configuration.retry.delay(attempt: retry.attempts)
+            retry.nextAttempt = now + delay
+            if now - since >= configuration.retryBudget, !health.retryBudgetExhausted {
+                logger.error(
+                    "commits have failed for longer than the retry budget; pausing consumption and reporting not ready",
+                    metadata: ["budget": "\(configuration.retryBudget)", "attempts": "\(retry.attempts)"])
+                healthBox.withLock { $0.retryBudgetExhausted = true }
+                pauseOwnedPartitions()
+            }
+            logger.warning("commit failed; retrying", metadata: ["attempt": "\(retry.attempts)", "delay": "\(delay)"])
+            return
+        }
+        recovered()
+    }
+
+    /// Flushes now, retrying with backoff for at most `budget` (for revocation and shutdown).
+    /// - Returns: Whether the batch was committed.
+    func flushRetrying(budget: Duration) throws -> Bool {
+        let deadline = ContinuousClock.now + budget
+        var attempt = 0
+        while true {
+            if try attemptFlush() {
+                recovered()
+                return true
+            }
+            attempt += 1
+            guard ContinuousClock.now < deadline, stopState.withLock({ $0 != .abandoning }) else { return false }
+            pause(min(configuration.retry.delay(attempt: attempt), deadline - ContinuousClock.now))
+        }
+    }
+
+    private func noteFailure(_ error: any Error) {
+        statisticsBox.withLock { $0.flushRetries += 1 }
+        logger.warning("commit attempt failed", metadata: ["error": "\(error)"])
+    }
+
+    /// Clears the failure state after a successful commit, resuming paused partitions.
+    private func recovered() {
+        let wasFailing = retry.failingSince != nil
+        retry = RetryState()
+        healthBox.withLock {
+            $0.storeWritable = true
+            $0.deadLetterWritable = true
+            $0.retryBudgetExhausted = false
+            $0.lastError = nil
+        }
+        if !paused.isEmpty {
+            source.resume(Array(paused.filter { owned[$0] != nil }))
+            paused.removeAll()
+        }
+        if wasFailing { logger.notice("commits succeed again; consumption resumed") }
+    }
+
+    func pauseOwnedPartitions() {
+        let toPause = Set(owned.keys).subtracting(paused)
+        guard !toPause.isEmpty else { return }
+        source.pause(Array(toPause))
+        paused.formUnion(toPause)
+    }
+
+    /// Pauses partitions assigned while the pipeline is degraded.
+    func keepPausedWhileDegraded() {
+        guard !paused.isEmpty else { return }
+        pauseOwnedPartitions()
     }
 
     private func dropFenced(_ error: StoreError) {
         logger.error(
             "another consumer moved on; dropping this member's stale work for those partitions",
             metadata: ["partitions": "\(error.partitions.sorted())", "error": "\(error)"])
-        aggregator.remove(error.partitions)
-        for partition in error.partitions { owned.removeValue(forKey: partition) }
-        statisticsBox.withLock {
-            $0.batchesFenced += 1
-            $0.assignedPartitions = owned.count
-        }
+        forget(error.partitions)
+        statisticsBox.withLock { $0.batchesFenced += 1 }
+    }
+
+    /// Drops the pending work of partitions and stops owning them.
+    func forget(_ partitions: [SourcePartition]) {
+        let gone = Set(partitions)
+        aggregator.remove(partitions)
+        deadLetters.removeAll { gone.contains($0.record.partition) }
+        for partition in partitions { owned.removeValue(forKey: partition) }
+        paused.subtract(gone)
+        if aggregator.isEmpty { batchStarted = nil }
+        statisticsBox.withLock { $0.assignedPartitions = owned.count }
     }
 
     private func finishFlush(_ batch: CountBatch, started: ContinuousClock.Instant) {
@@ -83,14 +182,6 @@ extension CountingPipeline {
                 "events": "\(batch.eventCount)", "categories": "\(batch.deltas.count)",
                 "duration": "\(ContinuousClock.now - started)",
             ])
-    }
-
-    private func giveUpRetrying(startedAt: ContinuousClock.Instant) -> Bool {
-        switch stopState.withLock({ $0 }) {
-        case .running: return false
-        case .abandoning: return true
-        case .stopping: return ContinuousClock.now - startedAt > configuration.shutdownRetryBudget
-        }
     }
 
     /// Sleeps in short slices so that an abandoning stop is noticed quickly.

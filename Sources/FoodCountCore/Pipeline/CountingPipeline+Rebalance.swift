@@ -24,20 +24,20 @@ extension CountingPipeline {
     /// Flushes pending work before the partitions go, or drops it if the assignment was lost.
     public func partitionsRevoked(_ partitions: [SourcePartition], lost: Bool) {
         if lost || failure != nil {
-            aggregator.remove(partitions)
             logger.warning("assignment lost; dropping pending work", metadata: ["partitions": "\(partitions.sorted())"])
         } else {
             do {
-                try flush()
+                if try !flushRetrying(budget: configuration.revocationRetryBudget) {
+                    logger.warning(
+                        "cannot commit before the partitions go; their pending work is dropped and will be read again by the next owner",
+                        metadata: ["partitions": "\(partitions.sorted())"])
+                }
             } catch {
                 logger.error("flush on revocation failed", metadata: ["error": "\(error)"])
-                aggregator.remove(partitions)
                 failure = error
             }
         }
-        for partition in partitions { owned.removeValue(forKey: partition) }
-        if aggregator.isEmpty { batchStarted = nil }
-        statisticsBox.withLock { $0.assignedPartitions = owned.count }
+        forget(partitions)
     }
 
     private func storedOffsetsRetrying(_ partitions: [SourcePartition]) throws(StoreError) -> [SourcePartition: Int64] {

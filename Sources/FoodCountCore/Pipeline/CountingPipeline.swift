@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Synchronization
 
@@ -5,48 +6,69 @@ import Synchronization
 ///
 /// The pipeline runs on one dedicated thread (``run()`` blocks) and is the source's partition listener:
 /// on assignment it starts each partition at the store's offset, on revocation it flushes before
-/// returning, and on a lost assignment it drops the pending work of those partitions. See
-/// `docs/design.md` for the exactly-once argument.
+/// returning, and on a lost assignment it drops the pending work of those partitions. Records that cannot
+/// be counted go to the dead-letter sink, and their offsets are stored only once the sink acknowledged
+/// them. Transient failures are retried with backoff while polling goes on; past the retry budget the
+/// partitions are paused and the pipeline reports itself not ready, and keeps retrying. See
+/// `docs/design.md` and `docs/operations.md`.
 public final class CountingPipeline: PartitionListener, @unchecked Sendable {
     let source: any EventSource
     let store: any CountStore
     let decoder: any EventDecoder
+    let deadLetterSink: (any DeadLetterSink)?
     let configuration: Configuration
     let logger: Logger
     let stopState = Mutex<StopState>(.running)
     let statisticsBox = Mutex(PipelineStatistics())
+    let healthBox = Mutex(PipelineHealth())
 
     // Confined to the pipeline thread.
     var aggregator = BatchAggregator()
+    var deadLetters: [DeadLetter] = []
     var owned: [SourcePartition: Int64?] = [:]
+    var paused: Set<SourcePartition> = []
     var batchStarted: ContinuousClock.Instant?
+    var retry = RetryState()
     var failure: (any Error)?
 
     enum StopState { case running, stopping, abandoning }
+
+    /// Tracks a failing flush between attempts.
+    struct RetryState {
+        var failingSince: ContinuousClock.Instant?
+        var attempts = 0
+        var nextAttempt: ContinuousClock.Instant?
+    }
 
     /// Creates a pipeline.
     /// - Parameters:
     ///   - source: Where records come from.
     ///   - store: Where counts and offsets go.
     ///   - decoder: Turns record values into events.
+    ///   - deadLetterSink: Where records that cannot be counted go; `nil` only logs and skips them.
     ///   - configuration: Batching and retry settings.
     ///   - logger: Where the pipeline logs.
     public init(
         source: any EventSource,
         store: any CountStore,
         decoder: any EventDecoder = JSONEventDecoder(),
+        deadLetterSink: (any DeadLetterSink)? = nil,
         configuration: Configuration = .init(),
         logger: Logger = Logger(label: "foodcount.pipeline")
     ) {
         self.source = source
         self.store = store
         self.decoder = decoder
+        self.deadLetterSink = deadLetterSink
         self.configuration = configuration
         self.logger = logger
     }
 
     /// What the pipeline has done so far. Safe from any thread.
     public var statistics: PipelineStatistics { statisticsBox.withLock { $0 } }
+
+    /// The pipeline's health now. Safe from any thread.
+    public var health: PipelineHealth { healthBox.withLock { $0 } }
 
     /// Asks ``run()`` to flush, leave the group and return. Safe from any thread.
     /// - Parameter abandonRetries: Also give up retrying a failing store at once (the batch is then
@@ -63,21 +85,31 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
     /// - Throws: A source error, or a store error that retrying cannot fix.
     public func run() throws {
         try source.start(listener: self)
-        defer { logger.info("pipeline stopped", metadata: ["statistics": "\(statistics)"]) }
+        healthBox.withLock { $0.isRunning = true }
+        defer {
+            healthBox.withLock { $0.isRunning = false }
+            logger.info("pipeline stopped", metadata: ["statistics": "\(statistics)"])
+        }
         do {
             while stopState.withLock({ $0 == .running }) {
                 if let failure { throw failure }
+                if flushDue() { try flushFromLoop() }
+                keepPausedWhileDegraded()
                 let records = try source.poll(maxRecords: configuration.pollBatchSize, timeout: pollTimeout())
                 process(records)
-                if shouldFlush() { try flush() }
             }
-            try flush()
+            if try !flushRetrying(budget: configuration.shutdownRetryBudget) {
+                logger.warning(
+                    "stopping without committing the pending batch; its offsets were not stored, so it will be read again",
+                    metadata: ["records": "\(aggregator.recordCount)"])
+                dropPending()
+            }
         } catch {
             logger.error("pipeline failed: \(error)")
             // Commit nothing more: the pending batch is dropped (its offsets are not stored either, so it
             // will be read again), and the close below must not flush it.
             failure = error
-            aggregator.reset()
+            dropPending()
             try? source.close()
             throw error
         }
@@ -99,26 +131,23 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
                 // (auto.offset.reset after the log was truncated or the broker lost it). Those are new records.
                 logger.warning(
                     "partition offset went back; the log was reset, counting from its new position",
-                    metadata: [
-                        "topic": "\(record.partition.topic)", "partition": "\(record.partition.partition)",
-                        "offset": "\(record.offset)", "previous": "\(position)",
-                    ])
+                    metadata: metadata(record, ["previous": "\(position)"]))
             }
             do {
                 let event = try decoder.decode(record.value)
                 aggregator.count(event.category, partition: record.partition, offset: record.offset)
             } catch {
                 invalid += 1
-                logger.warning(
-                    "skipping invalid event",
-                    metadata: [
-                        "topic": "\(record.partition.topic)", "partition": "\(record.partition.partition)",
-                        "offset": "\(record.offset)", "error.kind": "\(error.kind)", "error": "\(error.message)",
-                    ])
-                aggregator.skip(partition: record.partition, offset: record.offset)
+                reject(record, error)
             }
         }
         if batchStarted == nil, !aggregator.isEmpty { batchStarted = .now }
+        if retry.failingSince != nil, aggregator.recordCount >= configuration.maxBatchEvents, paused.isEmpty {
+            logger.warning(
+                "pausing consumption until the pending batch commits",
+                metadata: ["records": "\(aggregator.recordCount)"])
+            pauseOwnedPartitions()
+        }
         statisticsBox.withLock {
             $0.recordsPolled += records.count
             $0.recordsDropped += dropped
@@ -126,15 +155,47 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
         }
     }
 
-    func shouldFlush() -> Bool {
-        guard let batchStarted, !aggregator.isEmpty else { return false }
+    private func reject(_ record: SourceRecord, _ error: EventDecodingError) {
+        let destination = deadLetterSink == nil ? "skipping" : "dead-lettering"
+        logger.warning(
+            "\(destination) invalid event",
+            metadata: metadata(record, ["error.kind": "\(error.kind)", "error": "\(error.message)"]))
+        aggregator.skip(partition: record.partition, offset: record.offset)
+        if deadLetterSink != nil {
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            deadLetters.append(DeadLetter(record: record, error: error, rejectedAtMilliseconds: now))
+        }
+    }
+
+    func metadata(_ record: SourceRecord, _ extra: Logger.Metadata = [:]) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "topic": "\(record.partition.topic)", "partition": "\(record.partition.partition)",
+            "offset": "\(record.offset)",
+        ]
+        metadata.merge(extra) { $1 }
+        return metadata
+    }
+
+    /// Whether the pending batch should be committed now.
+    func flushDue() -> Bool {
+        guard !aggregator.isEmpty else { return false }
+        if let nextAttempt = retry.nextAttempt { return ContinuousClock.now >= nextAttempt }
+        guard let batchStarted else { return false }
         return aggregator.recordCount >= configuration.maxBatchEvents
             || ContinuousClock.now - batchStarted >= configuration.maxBatchDelay
     }
 
     private func pollTimeout() -> Duration {
-        guard let batchStarted else { return configuration.pollTimeout }
-        let remaining = configuration.maxBatchDelay - (ContinuousClock.now - batchStarted)
-        return max(.zero, min(configuration.pollTimeout, remaining))
+        let now = ContinuousClock.now
+        let due = retry.nextAttempt ?? batchStarted.map { $0 + configuration.maxBatchDelay }
+        guard let due, !aggregator.isEmpty else { return configuration.pollTimeout }
+        return max(.zero, min(configuration.pollTimeout, due - now))
+    }
+
+    /// Forgets the pending batch and its dead letters.
+    func dropPending() {
+        aggregator.reset()
+        deadLetters.removeAll()
+        batchStarted = nil
     }
 }

@@ -6,11 +6,15 @@ public struct PipelineStatistics: Sendable, Equatable {
     public var eventsCommitted = 0
     /// Records that failed to decode and were skipped.
     public var eventsInvalid = 0
+    /// Records the dead-letter sink acknowledged.
+    public var deadLettered = 0
+    /// Dead-letter writes that failed and will be retried.
+    public var deadLetterFailures = 0
     /// Records dropped because their partition was not owned by this member.
     public var recordsDropped = 0
     /// Successful store commits.
     public var flushes = 0
-    /// Store commits that failed and were retried.
+    /// Commit attempts (dead letters or store) that failed and were retried.
     public var flushRetries = 0
     /// Batches refused because another member had moved on.
     public var batchesFenced = 0

@@ -18,6 +18,15 @@ public protocol EventSource: AnyObject, Sendable {
     /// - Parameter offsets: The next offset to read, per partition.
     func commit(_ offsets: [SourcePartition: Int64])
 
+    /// Stops fetching these partitions; polling goes on serving the group. Already fetched records may
+    /// still arrive.
+    /// - Parameter partitions: Owned partitions.
+    func pause(_ partitions: [SourcePartition])
+
+    /// Resumes fetching paused partitions.
+    /// - Parameter partitions: Paused partitions.
+    func resume(_ partitions: [SourcePartition])
+
     /// Makes a blocked ``poll(maxRecords:timeout:)`` return early. Safe from any thread.
     func wakeup()
 

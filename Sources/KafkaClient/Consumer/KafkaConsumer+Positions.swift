@@ -43,3 +43,27 @@ extension KafkaConsumer {
         }
     }
 }
+
+extension KafkaConsumer {
+    /// Stops fetching partitions; polling goes on serving the group (heartbeats, rebalances).
+    /// - Parameter partitions: Assigned partitions.
+    public func pause(_ partitions: [TopicPartition]) throws(KafkaError) {
+        try changePause(partitions, pause: true)
+    }
+
+    /// Resumes fetching paused partitions.
+    /// - Parameter partitions: Paused partitions.
+    public func resume(_ partitions: [TopicPartition]) throws(KafkaError) {
+        try changePause(partitions, pause: false)
+    }
+
+    private func changePause(_ partitions: [TopicPartition], pause: Bool) throws(KafkaError) {
+        guard !partitions.isEmpty else { return }
+        let list = TopicPartitionList.make(partitions.map { ($0, LogicalOffset.invalid) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = pause ? rd_kafka_pause_partitions(handle, list) : rd_kafka_resume_partitions(handle, list)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(code: .consume, rdKafka: err, context: pause ? "pause" : "resume")
+        }
+    }
+}
