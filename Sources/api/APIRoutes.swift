@@ -8,6 +8,7 @@ enum APIRoutes {
     static func router(reader: any CountReader, logger: Logger) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: LogRequestsMiddleware(.info))
+        router.add(middleware: JSONErrorMiddleware())
         router.get("/aggregated") { _, _ -> Response in
             let counts: [String: Int64]
             do {
@@ -29,6 +30,17 @@ enum APIRoutes {
             }
             return try json(.ok, ["status": "ready"])
         }
+        for path in ["/aggregated", "/livez", "/readyz"] {
+            for method in [HTTPRequest.Method.post, .put, .patch, .delete] {
+                router.on(RouterPath(path), method: method) { _, _ -> Response in
+                    var response = try json(
+                        .methodNotAllowed,
+                        ErrorBody(code: "method_not_allowed", message: "\(method) \(path) is not supported; use GET"))
+                    response.headers[.allow] = "GET"
+                    return response
+                }
+            }
+        }
         return router
     }
 
@@ -38,15 +50,34 @@ enum APIRoutes {
             let message: String
         }
         let error: Detail
+        init(code: String, message: String) { error = Detail(code: code, message: message) }
+
         init(_ error: any Error) {
             let error = error as? StoreError ?? StoreError(code: .other, message: "\(error)")
             self.error = Detail(code: error.code.rawValue, message: error.message)
         }
     }
 
+    /// Turns Hummingbird's errors (such as the 404 for an unknown path) into the API's JSON error body.
+    struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+        func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+            async throws
+            -> Response
+        {
+            do {
+                return try await next(request, context)
+            } catch let error as HTTPError {
+                let code = error.status == .notFound ? "not_found" : "http_\(error.status.code)"
+                let message =
+                    error.status == .notFound ? "no such path: \(request.uri.path)" : "\(error.status.reasonPhrase)"
+                return try json(error.status, ErrorBody(code: code, message: message))
+            }
+        }
+    }
+
     static func json(_ status: HTTPResponse.Status, _ value: some Encodable) throws -> Response {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var body = try encoder.encode(value)
         body.append(0x0A)
         return Response(

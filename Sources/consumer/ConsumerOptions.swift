@@ -36,6 +36,12 @@ struct ConsumerOptions: ParsableArguments {
     @Option(help: "Flush a batch when its oldest event is this many milliseconds old (env BATCH_DELAY_MS).")
     var batchDelayMs: Int = Int(environment["BATCH_DELAY_MS"] ?? "") ?? 200
 
+    @Option(
+        help:
+            "How long commits may keep failing before consumption pauses and the consumer reports not ready, in milliseconds (env RETRY_BUDGET_MS)."
+    )
+    var retryBudgetMs: Int = Int(environment["RETRY_BUDGET_MS"] ?? "") ?? 10_000
+
     @Option(help: "Group session timeout in milliseconds (env SESSION_TIMEOUT_MS).")
     var sessionTimeoutMs: Int = Int(environment["SESSION_TIMEOUT_MS"] ?? "") ?? 10_000
 
@@ -56,6 +62,9 @@ struct ConsumerOptions: ParsableArguments {
 
     func validate() throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
+        guard retryBudgetMs > 0 else {
+            throw ValidationError("--retry-budget-ms must be positive, got \(retryBudgetMs)")
+        }
         guard batchDelayMs > 0 else { throw ValidationError("--batch-delay-ms must be positive, got \(batchDelayMs)") }
         guard sessionTimeoutMs >= 1_000 else { throw ValidationError("--session-timeout-ms must be at least 1000") }
         guard shutdownTimeout > 0 else { throw ValidationError("--shutdown-timeout must be positive") }
@@ -94,6 +103,8 @@ struct ConsumerOptions: ParsableArguments {
     }
 
     var pipelineConfiguration: CountingPipeline.Configuration {
-        CountingPipeline.Configuration(maxBatchEvents: batchSize, maxBatchDelay: .milliseconds(batchDelayMs))
+        CountingPipeline.Configuration(
+            maxBatchEvents: batchSize, maxBatchDelay: .milliseconds(batchDelayMs),
+            retryBudget: .milliseconds(retryBudgetMs))
     }
 }

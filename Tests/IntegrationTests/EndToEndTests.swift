@@ -58,7 +58,7 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(served, expected)
         let log = consumer.output
         XCTAssertTrue(
-            log.contains("skipping invalid event") && log.contains("topic=\(topic)") && log.contains("partition=0")
+            log.contains("invalid event") && log.contains("topic=\(topic)") && log.contains("partition=0")
                 && log.contains("offset="),
             "the malformed message must be logged with its topic, partition and offset:\n\(log.suffix(3_000))")
 
@@ -82,6 +82,62 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(response.status, 503)
         let error = response.jsonObject?["error"] as? [String: Any]
         XCTAssertEqual(error?["code"] as? String, "unavailable")
+        XCTAssertTrue(api.isRunning, "the API must stay up")
+    }
+
+    func testAPIAnswersUnknownPaths404AndWrongMethods405InJSON() async throws {
+        let port = try EmbeddedBroker.freePort()
+        let api = try ChildProcess(
+            TestEnvironment.executable("api"),
+            ["--port", "\(port)", "--host", "127.0.0.1", "--database", "/nonexistent.db"])
+        defer { api.signal(SIGTERM) }
+        let up = await eventually(timeout: 20) { (try? await HTTP.request("http://127.0.0.1:\(port)/livez")) != nil }
+        XCTAssertTrue(up, api.output)
+
+        let missing = try await HTTP.request("http://127.0.0.1:\(port)/no/such/path")
+        let wrongMethod = try await HTTP.request("http://127.0.0.1:\(port)/aggregated", method: "POST")
+
+        XCTAssertEqual(missing.status, 404)
+        XCTAssertEqual((missing.jsonObject?["error"] as? [String: Any])?["code"] as? String, "not_found")
+        XCTAssertEqual(wrongMethod.status, 405)
+        XCTAssertEqual((wrongMethod.jsonObject?["error"] as? [String: Any])?["code"] as? String, "method_not_allowed")
+    }
+
+    func testAPIAnswers503WhileTheDatabaseIsLockedOrCorruptAndRecovers() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("apifaults")
+        let database = directory.appendingPathComponent("foodcount.db").path
+        _ = try SQLiteInspector.query(
+            database,
+            "CREATE TABLE food_counts (category TEXT NOT NULL PRIMARY KEY, count INTEGER NOT NULL DEFAULT 0 CHECK (count >= 0)); INSERT INTO food_counts VALUES ('soup', 3);"
+        )
+        let port = try EmbeddedBroker.freePort()
+        let api = try ChildProcess(
+            TestEnvironment.executable("api"), ["--port", "\(port)", "--host", "127.0.0.1", "--database", database])
+        defer { api.signal(SIGTERM) }
+        let served = await eventually(timeout: 20) { await HTTP.counts(port: port) == ["soup": 3] }
+        XCTAssertTrue(served, api.output)
+
+        // An exclusive lock (a writer in the middle of its commit) held longer than the reader's busy timeout.
+        let locker = try ChildProcess(
+            TestEnvironment.python,
+            [
+                "-c",
+                "import sqlite3, sys, time\ndb = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+                    + "db.execute('BEGIN EXCLUSIVE')\nprint('locked', flush=True)\ntime.sleep(6)\ndb.execute('ROLLBACK')\n",
+                database,
+            ])
+        let isLocked = eventually(timeout: 10, interval: 0.1) { locker.output.contains("locked") }
+        XCTAssertTrue(isLocked, locker.output)
+        let locked = try await HTTP.request("http://127.0.0.1:\(port)/aggregated")
+        XCTAssertEqual(locked.status, 503)
+        XCTAssertEqual((locked.jsonObject?["error"] as? [String: Any])?["code"] as? String, "busy")
+        XCTAssertEqual(locker.wait(timeout: 20), 0)
+        let recovered = await eventually(timeout: 10) { await HTTP.counts(port: port) == ["soup": 3] }
+        XCTAssertTrue(recovered)
+
+        try Data(repeating: 0x42, count: 8_192).write(to: URL(fileURLWithPath: database))
+        let corrupt = try await HTTP.request("http://127.0.0.1:\(port)/aggregated")
+        XCTAssertEqual(corrupt.status, 503)
         XCTAssertTrue(api.isRunning, "the API must stay up")
     }
 
