@@ -1,6 +1,7 @@
 import FoodCountCore
 import KafkaClient
 import Logging
+import Synchronization
 
 /// An ``EventSource`` over a ``KafkaConsumer``: the bridge between the pipeline and Kafka.
 ///
@@ -17,6 +18,9 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
     var positions: [TopicPartition: Int64] = [:]
     let logger: Logger
     private weak var listener: (any PartitionListener)?
+    private let statisticsBox: StatisticsBox
+    /// The next offset the store holds per owned partition, as far as this source has heard.
+    let storedOffsets = Mutex<[TopicPartition: Int64]>([:])
 
     /// Creates a source over an existing consumer.
     /// - Parameters:
@@ -24,12 +28,24 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
     ///   - topics: The topics to consume.
     ///   - offsetReset: Where partitions without a stored offset start (use the consumer's own setting).
     ///   - logger: Where the source logs.
-    public init(
+    public convenience init(
         consumer: KafkaConsumer,
         topics: [String],
         offsetReset: KafkaConsumer.OffsetReset = .earliest,
         logger: Logger = Logger(label: "foodcount.kafka")
     ) {
+        self.init(
+            consumer: consumer, statistics: StatisticsBox(), topics: topics, offsetReset: offsetReset, logger: logger)
+    }
+
+    private init(
+        consumer: KafkaConsumer,
+        statistics: StatisticsBox,
+        topics: [String],
+        offsetReset: KafkaConsumer.OffsetReset,
+        logger: Logger
+    ) {
+        self.statisticsBox = statistics
         self.consumer = consumer
         self.topics = topics
         self.reset = offsetReset == .earliest ? .beginning : .end
@@ -46,8 +62,13 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
         topics: [String],
         logger: Logger = Logger(label: "foodcount.kafka")
     ) throws(KafkaError) {
-        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
-        self.init(consumer: consumer, topics: topics, offsetReset: configuration.autoOffsetReset, logger: logger)
+        let statistics = StatisticsBox()
+        let consumer = try KafkaConsumer(configuration: configuration, logger: logger) { json in
+            statistics.update(json)
+        }
+        self.init(
+            consumer: consumer, statistics: statistics, topics: topics, offsetReset: configuration.autoOffsetReset,
+            logger: logger)
     }
 
     public func start(listener: any PartitionListener) throws {
@@ -79,6 +100,7 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
         for (partition, offset) in offsets {
             converted[TopicPartition(topic: partition.topic, partition: partition.partition)] = offset
         }
+        storedOffsets.withLock { $0.merge(converted) { $1 } }
         do {
             try consumer.commit(converted)
         } catch {
@@ -118,12 +140,50 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
             starts[partition] = offset.map { .offset($0) } ?? reset
             positions[partition] = offset
         }
+        storedOffsets.withLock { stored in
+            for partition in partitions { stored[partition] = starts[partition].flatMap { $0.offset } }
+        }
         return starts
     }
 
     public func partitionsRevoked(_ partitions: [TopicPartition], lost: Bool) {
         listener?.partitionsRevoked(partitions.map(\.sourcePartition), lost: lost)
         for partition in partitions { positions.removeValue(forKey: partition) }
+        storedOffsets.withLock { stored in
+            for partition in partitions { stored.removeValue(forKey: partition) }
+        }
+    }
+}
+
+extension KafkaEventSource {
+    /// The latest librdkafka statistics, when `statisticsInterval` is configured. Safe from any thread.
+    public var statistics: KafkaStatistics? { statisticsBox.latest }
+
+    /// The broker and group checks for readiness, from the latest statistics. Safe from any thread.
+    /// - Parameter maxIdle: The longest broker silence still counted as reachable.
+    public func connectionHealth(maxIdle: Duration = .seconds(10)) -> (brokerReachable: Bool, inGroup: Bool) {
+        guard let statistics = statisticsBox.latest, statisticsBox.age < maxIdle else { return (false, false) }
+        return (statistics.isBrokerReachable(maxIdle: maxIdle), statistics.isInGroup)
+    }
+}
+
+/// Holds the latest statistics document, parsed.
+final class StatisticsBox: Sendable {
+    private let state = Mutex<(statistics: KafkaStatistics?, at: ContinuousClock.Instant)>((nil, .now))
+
+    func update(_ json: String) {
+        guard let statistics = try? KafkaStatistics(json: json) else { return }
+        state.withLock { $0 = (statistics, .now) }
+    }
+
+    var latest: KafkaStatistics? { state.withLock { $0.statistics } }
+    var age: Duration { ContinuousClock.now - state.withLock { $0.at } }
+}
+
+extension StartOffset {
+    fileprivate var offset: Int64? {
+        if case .offset(let value) = self { return value }
+        return nil
     }
 }
 

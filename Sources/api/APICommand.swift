@@ -1,4 +1,6 @@
 import ArgumentParser
+import FoodCountCore
+import FoodCountObservability
 import Foundation
 import Hummingbird
 import Logging
@@ -22,25 +24,29 @@ struct APICommand: AsyncParsableCommand {
     @Option(help: "The SQLite database holding the counts (env DATABASE_PATH).")
     var database: String = ProcessInfo.processInfo.environment["DATABASE_PATH"] ?? "data/foodcount.db"
 
+    @Option(help: "Log format: text or json, one object per line (env LOG_FORMAT).")
+    var logFormat: String = ProcessInfo.processInfo.environment["LOG_FORMAT"] ?? "text"
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env LOG_LEVEL).")
     var logLevel: String = ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info"
 
     func validate() throws {
         guard (1...65_535).contains(port) else { throw ValidationError("--port must be 1...65535, got \(port)") }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
+        do {
+            _ = try LoggingSetup.parse(format: logFormat, level: logLevel)
+        } catch {
+            throw ValidationError(error.message)
+        }
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let (format, level) = try LoggingSetup.parse(format: logFormat, level: logLevel)
+        LoggingSetup.bootstrap(format: format, level: level)
         let logger = Logger(label: "foodcount.api")
+        let exporter = MetricsExporter.bootstrap(program: "api")
         let reader = SQLiteCountReader(databasePath: database)
         let app = Application(
-            router: APIRoutes.router(reader: reader, logger: logger),
+            router: APIRoutes.router(reader: reader, exporter: exporter, logger: logger),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "foodcount-api"),
             logger: logger
         )

@@ -1,14 +1,26 @@
 import FoodCountCore
+import FoodCountObservability
 import Foundation
 import Hummingbird
 import Logging
 
 /// The API's routes: `GET /aggregated`, plus `/livez` and `/readyz`.
 enum APIRoutes {
-    static func router(reader: any CountReader, logger: Logger) -> Router<BasicRequestContext> {
+    static func router(reader: any CountReader, exporter: MetricsExporter, logger: Logger) -> Router<
+        BasicRequestContext
+    > {
         let router = Router()
         router.add(middleware: LogRequestsMiddleware(.info))
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: JSONErrorMiddleware())
+        router.get("/metrics") { _, _ -> Response in
+            // The top categories come from the database at scrape time (bounded to 20 series).
+            let counts = (try? await reader.counts()) ?? [:]
+            let text = exporter.render(extra: topCategories(counts, limit: 20))
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
         router.get("/aggregated") { _, _ -> Response in
             let counts: [String: Int64]
             do {
@@ -30,7 +42,7 @@ enum APIRoutes {
             }
             return try json(.ok, ["status": "ready"])
         }
-        for path in ["/aggregated", "/livez", "/readyz"] {
+        for path in ["/aggregated", "/livez", "/readyz", "/metrics"] {
             for method in [HTTPRequest.Method.post, .put, .patch, .delete] {
                 router.on(RouterPath(path), method: method) { _, _ -> Response in
                     var response = try json(
@@ -56,6 +68,19 @@ enum APIRoutes {
             let error = error as? StoreError ?? StoreError(code: .other, message: "\(error)")
             self.error = Detail(code: error.code.rawValue, message: error.message)
         }
+    }
+
+    /// `foodcount_category_events{category}` for the `limit` largest counts, in Prometheus text format.
+    static func topCategories(_ counts: [String: Int64], limit: Int) -> String {
+        let top = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(limit)
+        var text = "# HELP foodcount_category_events Events counted per category (the \(limit) largest).\n"
+        text += "# TYPE foodcount_category_events gauge\n"
+        for (category, count) in top {
+            let escaped = category.replacingOccurrences(of: "\\", with: "\\\\")
+                .replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+            text += "foodcount_category_events{category=\"\(escaped)\"} \(count)\n"
+        }
+        return text
     }
 
     /// Turns Hummingbird's errors (such as the 404 for an unknown path) into the API's JSON error body.

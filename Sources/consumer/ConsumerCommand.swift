@@ -1,7 +1,9 @@
 import ArgumentParser
 import FoodCountCore
 import FoodCountKafka
+import FoodCountObservability
 import Foundation
+import Hummingbird
 import KafkaClient
 import Logging
 import SQLiteStore
@@ -23,18 +25,16 @@ struct ConsumerCommand: AsyncParsableCommand {
     @OptionGroup var options: ConsumerOptions
 
     func run() async throws {
-        let level = Logger.Level(rawValue: options.logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let (format, level) = try LoggingSetup.parse(format: options.logFormat, level: options.logLevel)
+        LoggingSetup.bootstrap(format: format, level: level)
         let logger = Logger(label: "foodcount.consumer")
+        let exporter = MetricsExporter.bootstrap(program: "consumer")
         let pipeline: CountingPipeline
+        let source: KafkaEventSource
         let deadLetterProducer: KafkaProducer?
         do {
             let store = try SQLiteCountStore(configuration: options.storeConfiguration, logger: logger)
-            let source = try KafkaEventSource(
+            source = try KafkaEventSource(
                 configuration: try options.kafkaConfiguration(), topics: [options.topic], logger: logger)
             deadLetterProducer =
                 options.dlqTopic.isEmpty
@@ -49,8 +49,27 @@ struct ConsumerCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("consumer: error: \(error)\n".utf8))
             throw ExitCode(2)
         }
+        let readiness = Readiness(pipeline: pipeline, source: source)
+        let lagMonitor = KafkaLagMonitor(
+            source: source, consumerGroup: options.group, interval: .milliseconds(options.lagIntervalMs), logger: logger
+        )
+        let http = Application(
+            router: ConsumerHTTP.router(exporter: exporter, readiness: readiness),
+            configuration: ApplicationConfiguration(
+                address: .hostname(options.host, port: options.port), serverName: "foodcount-consumer"),
+            logger: logger)
+        let reporter = ProgressReporter(
+            pipeline: pipeline, lagMonitor: lagMonitor, readiness: readiness,
+            interval: .seconds(options.progressInterval), logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [.init(service: PipelineService(pipeline: pipeline))],
+            services: [
+                .init(
+                    service: PipelineService(pipeline: pipeline), successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: lagMonitor),
+                .init(service: reporter),
+                .init(service: http, failureTerminationBehavior: .gracefullyShutdownGroup),
+            ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
@@ -60,6 +79,7 @@ struct ConsumerCommand: AsyncParsableCommand {
             metadata: [
                 "broker": "\(options.broker)", "topic": "\(options.topic)", "group": "\(options.group)",
                 "database": "\(options.database)", "dead_letter_topic": "\(options.dlqTopic)",
+                "http": "http://\(options.host):\(options.port)/metrics",
             ])
         let outcome: Result<Void, any Error>
         do {

@@ -9,6 +9,21 @@ private let environment = ProcessInfo.processInfo.environment
 
 /// The consumer's flags; each falls back to an environment variable.
 struct ConsumerOptions: ParsableArguments {
+    @Option(help: "Port of the HTTP endpoints /metrics, /livez and /readyz (env PORT).")
+    var port: Int = Int(environment["PORT"] ?? "") ?? 8081
+
+    @Option(help: "Address the HTTP endpoints listen on (env HOST).")
+    var host: String = environment["HOST"] ?? "0.0.0.0"
+
+    @Option(help: "librdkafka statistics interval in milliseconds, for health checks (env STATS_INTERVAL_MS).")
+    var statsIntervalMs: Int = Int(environment["STATS_INTERVAL_MS"] ?? "") ?? 5_000
+
+    @Option(help: "How often consumer lag is measured, in milliseconds (env LAG_INTERVAL_MS).")
+    var lagIntervalMs: Int = Int(environment["LAG_INTERVAL_MS"] ?? "") ?? 5_000
+
+    @Option(help: "How often a progress line is logged, in seconds (env PROGRESS_INTERVAL_SECONDS).")
+    var progressInterval: Int = Int(environment["PROGRESS_INTERVAL_SECONDS"] ?? "") ?? 10
+
     @Option(help: "Kafka bootstrap servers, host:port[,host:port] (env KAFKA_BROKER).")
     var broker: String = environment["KAFKA_BROKER"] ?? "localhost:9092"
 
@@ -57,10 +72,17 @@ struct ConsumerOptions: ParsableArguments {
     var kafkaProperties: [String] =
         (environment["KAFKA_PROPERTIES"] ?? "").split(separator: ",").map(String.init)
 
+    @Option(help: "Log format: text or json, one object per line (env LOG_FORMAT).")
+    var logFormat: String = environment["LOG_FORMAT"] ?? "text"
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env LOG_LEVEL).")
     var logLevel: String = environment["LOG_LEVEL"] ?? "info"
 
     func validate() throws {
+        guard (1...65_535).contains(port) else { throw ValidationError("--port must be 1...65535, got \(port)") }
+        guard statsIntervalMs >= 100 else { throw ValidationError("--stats-interval-ms must be at least 100") }
+        guard lagIntervalMs >= 100 else { throw ValidationError("--lag-interval-ms must be at least 100") }
+        guard progressInterval > 0 else { throw ValidationError("--progress-interval must be positive") }
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
         guard retryBudgetMs > 0 else {
             throw ValidationError("--retry-budget-ms must be positive, got \(retryBudgetMs)")
@@ -71,7 +93,11 @@ struct ConsumerOptions: ParsableArguments {
         guard KafkaConsumer.OffsetReset(rawValue: offsetReset) != nil else {
             throw ValidationError("--offset-reset must be earliest or latest, got '\(offsetReset)'")
         }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
+        do {
+            _ = try LoggingSetup.parse(format: logFormat, level: logLevel)
+        } catch {
+            throw ValidationError(error.message)
+        }
         for property in kafkaProperties where !property.contains("=") {
             throw ValidationError("--kafka-property must be key=value, got '\(property)'")
         }
@@ -88,6 +114,7 @@ struct ConsumerOptions: ParsableArguments {
             groupID: group,
             sessionTimeout: .milliseconds(sessionTimeoutMs),
             autoOffsetReset: KafkaConsumer.OffsetReset(rawValue: offsetReset) ?? .earliest,
+            statisticsInterval: .milliseconds(statsIntervalMs),
             properties: properties
         )
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FoodCountCore
 import Foundation
 import KafkaClient
 import Logging
@@ -32,22 +33,25 @@ struct DatafeedCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many events; 0 means run until interrupted (env DATAFEED_COUNT).")
     var count: Int = Int(environment["DATAFEED_COUNT"] ?? "") ?? 0
 
+    @Option(help: "Log format: text or json, one object per line (env LOG_FORMAT).")
+    var logFormat: String = ProcessInfo.processInfo.environment["LOG_FORMAT"] ?? "text"
+
     @Option(help: "Log level (env LOG_LEVEL).")
     var logLevel: String = environment["LOG_LEVEL"] ?? "warning"
 
     func validate() throws {
         guard rate >= 0 else { throw ValidationError("--rate must be 0 or more, got \(rate)") }
         guard count >= 0 else { throw ValidationError("--count must be 0 or more, got \(count)") }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
+        do {
+            _ = try LoggingSetup.parse(format: logFormat, level: logLevel)
+        } catch {
+            throw ValidationError(error.message)
+        }
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .warning
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let (format, level) = try LoggingSetup.parse(format: logFormat, level: logLevel)
+        LoggingSetup.bootstrap(format: format, level: level)
         let producer: KafkaProducer
         do {
             producer = try KafkaProducer(

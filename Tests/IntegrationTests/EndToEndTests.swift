@@ -49,7 +49,7 @@ final class EndToEndTests: XCTestCase {
             environment: ["DATABASE_PATH": database])
         defer { api.signal(SIGTERM) }
 
-        let complete = await eventually(timeout: 90) {
+        let complete = await eventuallyAsync(timeout: 90) {
             (await HTTP.counts(port: port))?.values.reduce(0, +) == 10_000
         }
 
@@ -75,7 +75,9 @@ final class EndToEndTests: XCTestCase {
             environment: ["DATABASE_PATH": directory.appendingPathComponent("missing.db").path])
         defer { api.signal(SIGTERM) }
 
-        let up = await eventually(timeout: 20) { (try? await HTTP.request("http://127.0.0.1:\(port)/livez")) != nil }
+        let up = await eventuallyAsync(timeout: 20) {
+            (try? await HTTP.request("http://127.0.0.1:\(port)/livez")) != nil
+        }
         XCTAssertTrue(up, api.output)
         let response = try await HTTP.request("http://127.0.0.1:\(port)/aggregated")
 
@@ -91,7 +93,9 @@ final class EndToEndTests: XCTestCase {
             TestEnvironment.executable("api"),
             ["--port", "\(port)", "--host", "127.0.0.1", "--database", "/nonexistent.db"])
         defer { api.signal(SIGTERM) }
-        let up = await eventually(timeout: 20) { (try? await HTTP.request("http://127.0.0.1:\(port)/livez")) != nil }
+        let up = await eventuallyAsync(timeout: 20) {
+            (try? await HTTP.request("http://127.0.0.1:\(port)/livez")) != nil
+        }
         XCTAssertTrue(up, api.output)
 
         let missing = try await HTTP.request("http://127.0.0.1:\(port)/no/such/path")
@@ -114,7 +118,7 @@ final class EndToEndTests: XCTestCase {
         let api = try ChildProcess(
             TestEnvironment.executable("api"), ["--port", "\(port)", "--host", "127.0.0.1", "--database", database])
         defer { api.signal(SIGTERM) }
-        let served = await eventually(timeout: 20) { await HTTP.counts(port: port) == ["soup": 3] }
+        let served = await eventuallyAsync(timeout: 20) { await HTTP.counts(port: port) == ["soup": 3] }
         XCTAssertTrue(served, api.output)
 
         // An exclusive lock (a writer in the middle of its commit) held longer than the reader's busy timeout.
@@ -132,7 +136,7 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(locked.status, 503)
         XCTAssertEqual((locked.jsonObject?["error"] as? [String: Any])?["code"] as? String, "busy")
         XCTAssertEqual(locker.wait(timeout: 20), 0)
-        let recovered = await eventually(timeout: 10) { await HTTP.counts(port: port) == ["soup": 3] }
+        let recovered = await eventuallyAsync(timeout: 10) { await HTTP.counts(port: port) == ["soup": 3] }
         XCTAssertTrue(recovered)
 
         try Data(repeating: 0x42, count: 8_192).write(to: URL(fileURLWithPath: database))

@@ -36,7 +36,7 @@ public final class ChildProcess: @unchecked Sendable {
     deinit {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            _ = wait(timeout: 10)
         }
     }
 

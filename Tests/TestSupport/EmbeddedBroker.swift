@@ -34,8 +34,16 @@ public final class EmbeddedBroker: @unchecked Sendable {
     /// Stops the broker (its in-memory log is lost).
     public func stop() {
         guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
+        let pid = process.processIdentifier
+        kill(pid, SIGCONT)
+        kill(pid, SIGTERM)
+        // Poll rather than waitUntilExit(), which can stall when called from a Swift concurrency thread.
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning {
+            kill(pid, SIGKILL)
+            while process.isRunning { Thread.sleep(forTimeInterval: 0.02) }
+        }
     }
 
     /// Starts a new, empty broker on the same port.

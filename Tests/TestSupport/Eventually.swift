@@ -13,7 +13,7 @@ public func eventually(
 }
 
 /// Polls an async `condition` until it holds or `timeout` passes; returns whether it held.
-public func eventually(
+public func eventuallyAsync(
     timeout: TimeInterval, interval: Duration = .milliseconds(100), _ condition: () async throws -> Bool
 ) async rethrows -> Bool {
     let deadline = Date().addingTimeInterval(timeout)

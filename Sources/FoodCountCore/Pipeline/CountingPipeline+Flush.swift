@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import Synchronization
@@ -56,6 +57,7 @@ extension CountingPipeline {
         }
         if results.count < deadLetters.count { remaining += deadLetters[results.count...] }
         statisticsBox.withLock { $0.deadLettered += deadLetters.count - remaining.count }
+        metrics.deadLettered.increment(by: deadLetters.count - remaining.count)
         deadLetters = remaining
         guard let firstError else {
             healthBox.withLock { $0.deadLetterWritable = true }
@@ -66,6 +68,7 @@ extension CountingPipeline {
             $0.lastError = "dead-letter write failed: \(firstError)"
         }
         statisticsBox.withLock { $0.deadLetterFailures += remaining.count }
+        metrics.deadLetterFailureCount.increment(by: remaining.count)
         noteFailure(firstError)
         return false
     }
@@ -110,6 +113,7 @@ extension CountingPipeline {
 
     private func noteFailure(_ error: any Error) {
         statisticsBox.withLock { $0.flushRetries += 1 }
+        metrics.retries.increment()
         logger.warning("commit attempt failed", metadata: ["error": "\(error)"])
     }
 
@@ -160,6 +164,7 @@ extension CountingPipeline {
         paused.subtract(gone)
         if aggregator.isEmpty { batchStarted = nil }
         statisticsBox.withLock { $0.assignedPartitions = owned.count }
+        metrics.assigned.record(owned.count)
     }
 
     private func finishFlush(_ batch: CountBatch, started: ContinuousClock.Instant) {
@@ -176,6 +181,10 @@ extension CountingPipeline {
             $0.flushes += 1
             $0.eventsCommitted += counted
         }
+        metrics.counted.increment(by: counted)
+        metrics.flushTimer.recordInterval(since: started)
+        metrics.batchSizes.record(batch.eventCount)
+        metrics.lastCommitTime.record(Date().timeIntervalSince1970)
         logger.debug(
             "batch committed",
             metadata: [

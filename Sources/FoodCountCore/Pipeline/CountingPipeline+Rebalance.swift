@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import Synchronization
 
@@ -15,6 +16,8 @@ extension CountingPipeline {
         }
         for partition in partitions { owned[partition] = .some(stored[partition]) }
         statisticsBox.withLock { $0.assignedPartitions = owned.count }
+        metrics.assigns.increment()
+        metrics.assigned.record(owned.count)
         logger.info(
             "starting partitions at stored offsets",
             metadata: ["offsets": "\(partitions.sorted().map { "\($0)=\(stored[$0].map(String.init) ?? "reset")" })"])
@@ -23,6 +26,7 @@ extension CountingPipeline {
 
     /// Flushes pending work before the partitions go, or drops it if the assignment was lost.
     public func partitionsRevoked(_ partitions: [SourcePartition], lost: Bool) {
+        (lost ? metrics.losses : metrics.revokes).increment()
         if lost || failure != nil {
             logger.warning("assignment lost; dropping pending work", metadata: ["partitions": "\(partitions.sorted())"])
         } else {

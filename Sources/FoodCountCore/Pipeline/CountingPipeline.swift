@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import Synchronization
@@ -29,6 +30,7 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
     var paused: Set<SourcePartition> = []
     var batchStarted: ContinuousClock.Instant?
     var retry = RetryState()
+    var metrics = PipelineMetrics()
     var failure: (any Error)?
 
     enum StopState { case running, stopping, abandoning }
@@ -121,7 +123,13 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
         guard !records.isEmpty else { return }
         var dropped = 0
         var invalid = 0
+        var run = (partition: records[0].partition, count: 0)
         for record in records {
+            if record.partition != run.partition {
+                metrics.consumed(run.count, from: run.partition)
+                run = (record.partition, 0)
+            }
+            run.count += 1
             guard let stored = owned[record.partition] else {
                 dropped += 1
                 continue
@@ -141,6 +149,7 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
                 reject(record, error)
             }
         }
+        metrics.consumed(run.count, from: run.partition)
         if batchStarted == nil, !aggregator.isEmpty { batchStarted = .now }
         if retry.failingSince != nil, aggregator.recordCount >= configuration.maxBatchEvents, paused.isEmpty {
             logger.warning(
