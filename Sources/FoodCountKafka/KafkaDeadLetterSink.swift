@@ -48,6 +48,7 @@ public final class KafkaDeadLetterSink: DeadLetterSink {
         self.truncateTo = truncateTo
     }
 
+    /// Implements `DeadLetterSink.send`.
     public func send(_ letters: [DeadLetter]) -> [(any Error)?] {
         var results = deliver(letters.map { record(for: $0, truncated: false) })
         // Values the broker refuses as too large go again, truncated: a permanent refusal must not stall us.

@@ -71,11 +71,13 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
             logger: logger)
     }
 
+    /// Implements `EventSource.start`.
     public func start(listener: any PartitionListener) throws {
         self.listener = listener
         try consumer.subscribe(topics: topics, handler: self)
     }
 
+    /// Implements `EventSource.poll`.
     public func poll(maxRecords: Int, timeout: Duration) throws -> [SourceRecord] {
         if ContinuousClock.now - lastLogEndCheck >= .milliseconds(500) {
             lastLogEndCheck = .now
@@ -95,6 +97,7 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
         }
     }
 
+    /// Implements `EventSource.commit`.
     public func commit(_ offsets: [SourcePartition: Int64]) {
         var converted: [TopicPartition: Int64] = [:]
         for (partition, offset) in offsets {
@@ -108,6 +111,7 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
         }
     }
 
+    /// Implements `EventSource.pause`.
     public func pause(_ partitions: [SourcePartition]) {
         do {
             try consumer.pause(partitions.map(\.topicPartition))
@@ -116,6 +120,7 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
         }
     }
 
+    /// Implements `EventSource.resume`.
     public func resume(_ partitions: [SourcePartition]) {
         do {
             try consumer.resume(partitions.map(\.topicPartition))
@@ -124,14 +129,17 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
         }
     }
 
+    /// Implements `EventSource.wakeup`.
     public func wakeup() {
         consumer.wakeup()
     }
 
+    /// Implements `EventSource.close`.
     public func close() throws {
         try consumer.close()
     }
 
+    /// Implements `RebalanceHandler.partitionsAssigned`.
     public func partitionsAssigned(_ partitions: [TopicPartition]) -> [TopicPartition: StartOffset] {
         let stored = listener?.partitionsAssigned(partitions.map(\.sourcePartition)) ?? [:]
         var starts: [TopicPartition: StartOffset] = [:]
@@ -146,6 +154,7 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
         return starts
     }
 
+    /// Implements `RebalanceHandler.partitionsRevoked`.
     public func partitionsRevoked(_ partitions: [TopicPartition], lost: Bool) {
         listener?.partitionsRevoked(partitions.map(\.sourcePartition), lost: lost)
         for partition in partitions { positions.removeValue(forKey: partition) }

@@ -32,12 +32,14 @@ public final class InMemoryCountStore: CountStore, CountReader, Sendable {
     /// Every batch committed so far, in order.
     public var committedBatches: [CountBatch] { state.withLock { $0.commits } }
 
+    /// Implements `CountStore.storedOffsets`.
     public func storedOffsets(for partitions: [SourcePartition]) throws(StoreError) -> [SourcePartition: Int64] {
         state.withLock { state in
             partitions.reduce(into: [:]) { result, partition in result[partition] = state.offsets[partition] }
         }
     }
 
+    /// Implements `CountStore.commit`.
     public func commit(_ batch: CountBatch) throws(StoreError) {
         let result: Result<Void, StoreError> = state.withLock { state in
             if !state.failures.isEmpty { return .failure(state.failures.removeFirst()) }
@@ -58,6 +60,7 @@ public final class InMemoryCountStore: CountStore, CountReader, Sendable {
         state.withLock { $0.offsets[partition] = offset }
     }
 
+    /// Implements `CountReader.counts`.
     public func counts() async throws(StoreError) -> [String: Int64] {
         currentCounts
     }

@@ -27,6 +27,7 @@ public final class InMemoryDeadLetterSink: DeadLetterSink, Sendable {
         state.withLock { $0.failuresLeft += count }
     }
 
+    /// Implements `DeadLetterSink.send`.
     public func send(_ letters: [DeadLetter]) -> [(any Error)?] {
         state.withLock { state in
             if state.failuresLeft > 0 {

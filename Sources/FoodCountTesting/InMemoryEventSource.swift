@@ -84,11 +84,13 @@ public final class InMemoryEventSource: EventSource, @unchecked Sendable {
         }
     }
 
+    /// Implements `EventSource.start`.
     public func start(listener: any PartitionListener) throws {
         self.listener = listener
         state.withLock { $0.started = true }
     }
 
+    /// Implements `EventSource.poll`.
     public func poll(maxRecords: Int, timeout: Duration) throws -> [SourceRecord] {
         deliverChanges()
         let deadline = ContinuousClock.now + timeout
@@ -116,14 +118,17 @@ public final class InMemoryEventSource: EventSource, @unchecked Sendable {
         }
     }
 
+    /// Implements `EventSource.commit`.
     public func commit(_ offsets: [SourcePartition: Int64]) {
         state.withLock { $0.committed.merge(offsets) { $1 } }
     }
 
+    /// Implements `EventSource.pause`.
     public func pause(_ partitions: [SourcePartition]) {
         state.withLock { $0.paused.formUnion(partitions) }
     }
 
+    /// Implements `EventSource.resume`.
     public func resume(_ partitions: [SourcePartition]) {
         state.withLock { $0.paused.subtract(partitions) }
     }
@@ -131,10 +136,12 @@ public final class InMemoryEventSource: EventSource, @unchecked Sendable {
     /// The partitions paused now.
     public var pausedPartitions: Set<SourcePartition> { state.withLock { $0.paused } }
 
+    /// Implements `EventSource.wakeup`.
     public func wakeup() {
         state.withLock { $0.woken = true }
     }
 
+    /// Implements `EventSource.close`.
     public func close() throws {
         let owned = state.withLock { state -> [SourcePartition] in
             state.closed = true

@@ -6,9 +6,11 @@ import CRdKafka
 public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A stable identifier for the kind of failure.
     public struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+        /// The stable string form of the code.
         public let rawValue: String
         /// Creates a code from its stable string form.
         public init(rawValue: String) { self.rawValue = rawValue }
+        /// The stable string form of the code.
         public var description: String { rawValue }
 
         /// A configuration key or value was rejected.
@@ -82,6 +84,7 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// A one-line description with the code and its context.
     public var description: String {
         var text = "KafkaError(\(code)): \(message)"
         if let rdKafkaName { text += " [\(rdKafkaName)]" }

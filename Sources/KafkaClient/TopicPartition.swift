@@ -11,10 +11,12 @@ public struct TopicPartition: Sendable, Hashable, Comparable, CustomStringConver
         self.partition = partition
     }
 
+    /// Orders by topic, then by partition.
     public static func < (lhs: TopicPartition, rhs: TopicPartition) -> Bool {
         (lhs.topic, lhs.partition) < (rhs.topic, rhs.partition)
     }
 
+    /// A readable form such as `message[3]`.
     public var description: String { "\(topic)[\(partition)]" }
 }
 

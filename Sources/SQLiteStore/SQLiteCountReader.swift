@@ -21,6 +21,7 @@ public final class SQLiteCountReader: CountReader {
         self.busyTimeout = busyTimeout
     }
 
+    /// Implements `CountReader.counts`.
     public func counts() async throws(StoreError) -> [String: Int64] {
         let database = try await open()
         do {

@@ -44,6 +44,7 @@ public final class SQLiteCountStore: CountStore {
         try createSchema()
     }
 
+    /// Implements `CountStore.storedOffsets`.
     public func storedOffsets(for partitions: [SourcePartition]) throws(StoreError) -> [SourcePartition: Int64] {
         let wanted = Set(partitions)
         let sql = "SELECT topic, partition, next_offset FROM consumer.consumer_offsets WHERE consumer_group = ?"
@@ -61,6 +62,7 @@ public final class SQLiteCountStore: CountStore {
         }
     }
 
+    /// Implements `CountStore.commit`.
     public func commit(_ batch: CountBatch) throws(StoreError) {
         guard !batch.offsets.isEmpty || !batch.deltas.isEmpty else { return }
         do {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Where the test suite finds the embedded broker, the built executables and the Python client.
 ///
@@ -79,7 +80,17 @@ public struct TestFailure: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// One broker per test process when `scripts/test` did not provide one.
+/// One broker per test process when `scripts/test` did not provide one; stopped when the process exits.
 enum SharedBroker {
-    static let instance: Result<EmbeddedBroker, any Error> = Result { try EmbeddedBroker.start() }
+    static let instance: Result<EmbeddedBroker, any Error> = Result {
+        let broker = try EmbeddedBroker.start()
+        sharedBrokerPID.store(broker.pid, ordering: .relaxed)
+        atexit {
+            let pid = sharedBrokerPID.load(ordering: .relaxed)
+            if pid > 0 { kill(pid, SIGKILL) }
+        }
+        return broker
+    }
 }
+
+private let sharedBrokerPID = Atomic<Int32>(0)

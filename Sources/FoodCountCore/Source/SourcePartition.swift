@@ -11,9 +11,11 @@ public struct SourcePartition: Sendable, Hashable, Comparable, CustomStringConve
         self.partition = partition
     }
 
+    /// Orders by topic, then by partition.
     public static func < (lhs: SourcePartition, rhs: SourcePartition) -> Bool {
         (lhs.topic, lhs.partition) < (rhs.topic, rhs.partition)
     }
 
+    /// A readable form such as `message[3]`.
     public var description: String { "\(topic)[\(partition)]" }
 }

@@ -2,9 +2,11 @@
 public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A stable identifier for the kind of failure.
     public struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+        /// The stable string form of the code.
         public let rawValue: String
         /// Creates a code from its stable string form.
         public init(rawValue: String) { self.rawValue = rawValue }
+        /// The stable string form of the code.
         public var description: String { rawValue }
 
         /// The database is busy or locked by another connection; retrying later helps.
@@ -56,6 +58,7 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         code == .busy || code == .io || code == .readOnly || code == .unavailable
     }
 
+    /// A one-line description with the code and its context.
     public var description: String {
         var text = "StoreError(\(code)): \(message)"
         if let resultCode { text += " [code \(resultCode)]" }
