@@ -4,7 +4,7 @@ import KafkaClient
 import Logging
 import Synchronization
 
-/// A ``DeadLetterSink`` that writes to a Kafka topic and waits for the broker's acknowledgements.
+/// A `DeadLetterSink` that writes to a Kafka topic and waits for the broker's acknowledgements.
 ///
 /// Each letter keeps the original key, value and headers, and gains context headers (see
 /// ``Header``). A value too large for the broker is sent truncated, marked by a header, rather than

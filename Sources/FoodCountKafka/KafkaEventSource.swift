@@ -3,7 +3,7 @@ import KafkaClient
 import Logging
 import Synchronization
 
-/// An ``EventSource`` over a ``KafkaConsumer``: the bridge between the pipeline and Kafka.
+/// An `EventSource` over a `KafkaConsumer`: the bridge between the pipeline and Kafka.
 ///
 /// Partitions without a stored offset start per the consumer's `auto.offset.reset`, never at an offset
 /// committed to Kafka: the store is the source of truth. Thread confinement is the consumer's.

@@ -1,7 +1,7 @@
 import FoodCountCore
 import Synchronization
 
-/// A ``CountStore`` and ``CountReader`` in memory, with the same atomicity and fencing rules as the real
+/// A `CountStore` and `CountReader` in memory, with the same atomicity and fencing rules as the real
 /// store, and hooks to inject failures.
 public final class InMemoryCountStore: CountStore, CountReader, Sendable {
     private struct State {

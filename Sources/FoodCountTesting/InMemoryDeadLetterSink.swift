@@ -1,7 +1,7 @@
 import FoodCountCore
 import Synchronization
 
-/// A ``DeadLetterSink`` that keeps letters in memory, with a hook to make writes fail.
+/// A `DeadLetterSink` that keeps letters in memory, with a hook to make writes fail.
 public final class InMemoryDeadLetterSink: DeadLetterSink, Sendable {
     /// The error a failing write reports.
     public struct WriteFailure: Error, Hashable {

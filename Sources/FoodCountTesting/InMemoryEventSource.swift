@@ -2,7 +2,7 @@ import FoodCountCore
 import Foundation
 import Synchronization
 
-/// An ``EventSource`` over in-memory partition logs, with scripted group membership.
+/// An `EventSource` over in-memory partition logs, with scripted group membership.
 ///
 /// Records appended with ``append(_:to:)`` are delivered in order from each assigned partition's position.
 /// Assignment changes queued with ``assign(_:)`` and ``revoke(_:lost:)`` are delivered to the listener

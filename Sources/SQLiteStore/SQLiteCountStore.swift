@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 import Logging
 
-/// The ``CountStore`` over SQLite: counts in the API's database, offsets in a consumer-owned file attached
+/// The `CountStore` over SQLite: counts in the API's database, offsets in a consumer-owned file attached
 /// to the same connection, both written in one `BEGIN IMMEDIATE` transaction per batch.
 ///
 /// SQLite commits a transaction across attached files atomically only outside WAL mode, so the store
@@ -18,8 +18,8 @@ public final class SQLiteCountStore: CountStore {
     /// - Parameters:
     ///   - configuration: Paths, consumer group and busy timeout.
     ///   - logger: Where the store logs.
-    /// - Throws: ``StoreError`` with ``StoreError/Code/readOnly`` for an unwritable folder,
-    ///   ``StoreError/Code/incompatible`` for a WAL database or a counts table of another shape.
+    /// - Throws: `StoreError` with `StoreError.readOnly` for an unwritable folder,
+    ///   `StoreError.incompatible` for a WAL database or a counts table of another shape.
     public init(configuration: Configuration, logger: Logger = Logger(label: "foodcount.store")) throws(StoreError) {
         self.group = configuration.consumerGroup
         self.logger = logger
