@@ -24,6 +24,7 @@ final class BrokerHangTests: XCTestCase {
             environment: [
                 "KAFKA_BROKER": broker.address, "KAFKA_TOPIC": topic, "CONSUMER_GROUP": "hang",
                 "DATABASE_PATH": database, "SESSION_TIMEOUT_MS": "6000", "DLQ_TOPIC": "",
+                "PORT": "\(try EmbeddedBroker.freePort())", "HOST": "127.0.0.1",
             ])
         defer { consumer.signal(SIGKILL) }
         XCTAssertTrue(eventually(timeout: 60) { ((try? SQLiteInspector.total(database)) ?? 0) > 1_000 })

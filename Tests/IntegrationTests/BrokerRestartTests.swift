@@ -21,7 +21,8 @@ final class BrokerRestartTests: XCTestCase {
             TestEnvironment.executable("consumer"), [],
             environment: [
                 "KAFKA_BROKER": broker.address, "KAFKA_TOPIC": topic, "CONSUMER_GROUP": "restart",
-                "DATABASE_PATH": database, "SESSION_TIMEOUT_MS": "6000",
+                "DATABASE_PATH": database, "SESSION_TIMEOUT_MS": "6000", "PORT": "\(try EmbeddedBroker.freePort())",
+                "HOST": "127.0.0.1",
             ])
         defer { consumer.signal(SIGKILL) }
         XCTAssertTrue(eventually(timeout: 60) { (try? SQLiteInspector.total(database)) == 3_000 }, consumer.output)

@@ -28,6 +28,8 @@ struct ConsumerHarness {
             environment: [
                 "KAFKA_BROKER": broker, "KAFKA_TOPIC": topic, "CONSUMER_GROUP": group, "DATABASE_PATH": database,
                 "SESSION_TIMEOUT_MS": "6000", "LOG_LEVEL": "info",
+                // Each consumer its own HTTP port: several run at once, and a taken port stops a consumer.
+                "PORT": "\(try EmbeddedBroker.freePort())", "HOST": "127.0.0.1",
             ].merging(extraEnvironment) { $1 })
     }
 

@@ -41,7 +41,8 @@ final class EndToEndTests: XCTestCase {
             TestEnvironment.executable("consumer"), [],
             environment: [
                 "KAFKA_BROKER": broker, "KAFKA_TOPIC": topic, "CONSUMER_GROUP": "e2e-\(topic)",
-                "DATABASE_PATH": database, "SESSION_TIMEOUT_MS": "6000",
+                "DATABASE_PATH": database, "SESSION_TIMEOUT_MS": "6000", "PORT": "\(try EmbeddedBroker.freePort())",
+                "HOST": "127.0.0.1",
             ])
         let port = try EmbeddedBroker.freePort()
         let api = try ChildProcess(
