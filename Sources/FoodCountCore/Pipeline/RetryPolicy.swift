@@ -1,3 +1,5 @@
+import Foundation
+
 /// Exponential backoff with jitter for transient failures.
 public struct RetryPolicy: Sendable, Hashable {
     /// The first delay.
@@ -33,7 +35,7 @@ public struct RetryPolicy: Sendable, Hashable {
     ///   - random: A number in 0..<1; tests pass a fixed one.
     public func delay(attempt: Int, random: Double = Double.random(in: 0..<1)) -> Duration {
         let exponent = Double(max(0, attempt - 1))
-        let base = initialDelay.seconds * pow(multiplier, exponent)
+        let base = initialDelay.seconds * Foundation.pow(multiplier, min(exponent, 64))
         let capped = min(base, maxDelay.seconds)
         return .seconds(capped * (1 - jitter * random))
     }
@@ -45,15 +47,4 @@ extension Duration {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
     }
-}
-
-private func pow(_ base: Double, _ exponent: Double) -> Double {
-    var result = 1.0
-    var remaining = Int(exponent)
-    while remaining > 0 {
-        result *= base
-        if result > 1e12 { return result }
-        remaining -= 1
-    }
-    return result
 }
