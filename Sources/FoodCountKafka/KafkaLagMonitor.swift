@@ -77,6 +77,8 @@ public final class KafkaLagMonitor: Service, Sendable {
         let stored = source.storedOffsets.withLock { $0 }
         var lag: [TopicPartition: Int64] = [:]
         for (partition, next) in stored {
+            // Each query may block for seconds while the broker is away: give way to a shutdown between them.
+            if state.withLock({ $0.stopped }) { return }
             let fetched = source.consumer.cachedWatermarks(for: partition)?.high ?? -1
             let queried = (try? source.consumer.queryWatermarks(for: partition, timeout: .seconds(2)))?.high ?? -1
             let high = max(fetched, queried)

@@ -15,7 +15,9 @@ struct ProgressReporter: Service {
         var previous = pipeline.statistics
         var last = ContinuousClock.now
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            try? await Task.sleep(for: interval)
+            // Wakes at once on graceful shutdown, so that the reporter never holds the shutdown up.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            if Task.isShuttingDownGracefully || Task.isCancelled { return }
             let now = ContinuousClock.now
             let current = pipeline.statistics
             let (seconds, attoseconds) = (now - last).components
