@@ -31,6 +31,9 @@ extension KafkaConsumer {
         public var autoOffsetReset: OffsetReset
         /// The assignment strategy (`partition.assignment.strategy`).
         public var assignmentStrategy: AssignmentStrategy
+        /// How long the broker may hold a fetch request open waiting for data (`fetch.wait.max.ms`); it bounds
+        /// the delay a new message can wait on a broker that answers only when the wait expires.
+        public var fetchMaxWait: Duration
         /// How often librdkafka emits statistics, or `nil` for never (`statistics.interval.ms`).
         public var statisticsInterval: Duration?
         /// Raw librdkafka properties, applied last: the escape hatch for anything not typed here.
@@ -44,6 +47,7 @@ extension KafkaConsumer {
         ///   - sessionTimeout: The group session timeout.
         ///   - autoOffsetReset: Where to start without a valid offset.
         ///   - assignmentStrategy: The partition assignment strategy.
+        ///   - fetchMaxWait: How long the broker may hold a fetch open.
         ///   - statisticsInterval: How often to emit statistics, or `nil`.
         ///   - properties: Raw librdkafka properties, applied last.
         public init(
@@ -53,6 +57,7 @@ extension KafkaConsumer {
             sessionTimeout: Duration = .seconds(45),
             autoOffsetReset: OffsetReset = .earliest,
             assignmentStrategy: AssignmentStrategy = .cooperativeSticky,
+            fetchMaxWait: Duration = .milliseconds(100),
             statisticsInterval: Duration? = nil,
             properties: [String: String] = [:]
         ) {
@@ -62,6 +67,7 @@ extension KafkaConsumer {
             self.sessionTimeout = sessionTimeout
             self.autoOffsetReset = autoOffsetReset
             self.assignmentStrategy = assignmentStrategy
+            self.fetchMaxWait = fetchMaxWait
             self.statisticsInterval = statisticsInterval
             self.properties = properties
         }
@@ -79,6 +85,7 @@ extension KafkaConsumer {
                 ("enable.auto.commit", "false"),
                 ("enable.auto.offset.store", "false"),
                 ("enable.partition.eof", "false"),
+                ("fetch.wait.max.ms", String(fetchMaxWait.milliseconds)),
                 ("statistics.interval.ms", String(statisticsInterval?.milliseconds ?? 0)),
             ]
             pairs += properties.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value) }
