@@ -1,6 +1,7 @@
 import FoodCountCore
 import Foundation
 import SQLiteStore
+import TestSupport
 import XCTest
 
 /// The SQLite store against real database files in a temporary folder.
@@ -25,16 +26,7 @@ final class SQLiteCountStoreTests: XCTestCase {
     }
 
     private func sqlite(_ path: String, _ sql: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = [path, sql]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        process.waitUntilExit()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return output.trimmingCharacters(in: .whitespacesAndNewlines)
+        try ChildProcess.run("/usr/bin/sqlite3", [path, sql]).output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     func testCommitAppliesDeltasAndOffsetsTogether() throws {

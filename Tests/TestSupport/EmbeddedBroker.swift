@@ -6,10 +6,10 @@ public final class EmbeddedBroker: @unchecked Sendable {
     public let address: String
     /// The port.
     public let port: Int
-    private var process: Process
+    private var process: ChildProcess
     private let logURL: URL
 
-    private init(port: Int, process: Process, logURL: URL) {
+    private init(port: Int, process: ChildProcess, logURL: URL) {
         self.port = port
         self.address = "127.0.0.1:\(port)"
         self.process = process
@@ -29,20 +29,16 @@ public final class EmbeddedBroker: @unchecked Sendable {
     deinit { stop() }
 
     /// The process id, for signals.
-    public var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { process.pid }
 
     /// Stops the broker (its in-memory log is lost).
     public func stop() {
         guard process.isRunning else { return }
-        let pid = process.processIdentifier
-        kill(pid, SIGCONT)
-        kill(pid, SIGTERM)
-        // Poll rather than waitUntilExit(), which can stall when called from a Swift concurrency thread.
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning {
-            kill(pid, SIGKILL)
-            while process.isRunning { Thread.sleep(forTimeInterval: 0.02) }
+        process.signal(SIGCONT)
+        process.signal(SIGTERM)
+        if process.wait(timeout: 5) == nil {
+            process.signal(SIGKILL)
+            _ = process.wait(timeout: 10)
         }
     }
 
@@ -54,24 +50,19 @@ public final class EmbeddedBroker: @unchecked Sendable {
     }
 
     /// Freezes the broker (SIGSTOP).
-    public func pause() { kill(process.processIdentifier, SIGSTOP) }
+    public func pause() { process.signal(SIGSTOP) }
 
     /// Unfreezes the broker (SIGCONT).
-    public func resume() { kill(process.processIdentifier, SIGCONT) }
+    public func resume() { process.signal(SIGCONT) }
 
-    private static func launch(port: Int, log: URL) throws -> Process {
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestEnvironment.tansu)
-        process.arguments = [
-            "broker", "--listener-url", "tcp://127.0.0.1:\(port)", "--advertised-listener-url",
-            "tcp://127.0.0.1:\(port)",
-        ]
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        return process
+    private static func launch(port: Int, log: URL) throws -> ChildProcess {
+        try ChildProcess(
+            TestEnvironment.tansu,
+            [
+                "broker", "--listener-url", "tcp://127.0.0.1:\(port)", "--advertised-listener-url",
+                "tcp://127.0.0.1:\(port)",
+            ],
+            logURL: log)
     }
 
     private func waitUntilListening() throws {
