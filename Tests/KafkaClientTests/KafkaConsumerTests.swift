@@ -91,6 +91,50 @@ final class KafkaConsumerTests: XCTestCase {
         try consumer.close()
     }
 
+    func testBorrowingPollLendsEveryMessageInOrderWithoutCopying() throws {
+        let topic = TestEnvironment.uniqueTopic("borrow")
+        try TestEnvironment.createTopic(topic, partitions: 1)
+        let producer = try makeProducer()
+        let headers = [KafkaHeader(name: "trace", string: "abc")]
+        _ = try producer.sendAndWait(ProducerRecord(topic: topic, key: Array("k".utf8), value: nil, headers: headers))
+        for index in 1..<300 {
+            try producer.send(ProducerRecord(topic: topic, value: Array("v\(index)".utf8))) { _ in }
+        }
+        try producer.flush(timeout: .seconds(30))
+        let consumer = try makeConsumer()
+        try consumer.subscribe(topics: [topic], handler: RecordingRebalanceHandler())
+
+        var seen: [(offset: Int64, value: String?)] = []
+        var first: KafkaMessage?
+        let deadline = Date().addingTimeInterval(30)
+        while seen.count < 300, Date() < deadline {
+            let visited = try consumer.poll(maxMessages: 100, timeout: .milliseconds(200)) { message in
+                if message.offset == 0 { first = message.makeMessage() }
+                seen.append((message.offset, message.value.map { String(decoding: $0, as: UTF8.self) }))
+                XCTAssertEqual(message.topic, topic)
+            }
+            XCTAssertLessThanOrEqual(visited, 100)
+        }
+
+        XCTAssertEqual(seen.map(\.offset), Array(0..<300))
+        XCTAssertNil(seen.first?.value, "a tombstone is lent as a nil value")
+        XCTAssertEqual(seen.last?.value, "v299")
+        XCTAssertEqual(first?.key, Array("k".utf8))
+        XCTAssertEqual(first?.headers, headers)
+        XCTAssertNotNil(first?.timestampMilliseconds)
+        try consumer.close()
+    }
+
+    func testConfigurationBoundsPrefetchingAndKeepsFetchingWhileTheQueueDrains() {
+        let properties = Dictionary(
+            KafkaConsumer.Configuration(maxFetchBytes: 2_000_000, prefetchMessages: 500).librdkafkaProperties,
+            uniquingKeysWith: { $1 })
+
+        XCTAssertEqual(properties["fetch.max.bytes"], "2000000")
+        XCTAssertEqual(properties["queued.min.messages"], "500")
+        XCTAssertEqual(properties["fetch.queue.backoff.ms"], "5", "librdkafka's 1 s default stalls a fast consumer")
+    }
+
     func testWakeupMakesABlockedPollReturnEarly() throws {
         let topic = TestEnvironment.uniqueTopic("wakeup")
         try TestEnvironment.createTopic(topic, partitions: 1)

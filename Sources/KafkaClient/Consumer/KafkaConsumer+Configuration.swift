@@ -34,6 +34,14 @@ extension KafkaConsumer {
         /// How long the broker may hold a fetch request open waiting for data (`fetch.wait.max.ms`); it bounds
         /// the delay a new message can wait on a broker that answers only when the wait expires.
         public var fetchMaxWait: Duration
+        /// The most bytes one fetch response may carry (`fetch.max.bytes`). With small messages this, more than
+        /// the payload, bounds memory: librdkafka keeps about 300 bytes of bookkeeping per fetched message.
+        public var maxFetchBytes: Int
+        /// How many messages per partition librdkafka tries to keep prefetched (`queued.min.messages`).
+        public var prefetchMessages: Int
+        /// How long fetching pauses once the prefetch queue is full (`fetch.queue.backoff.ms`). librdkafka's own
+        /// default of 1 s leaves a fast consumer idle most of the time; see docs/benchmarks.md.
+        public var fetchQueueBackoff: Duration
         /// How often librdkafka emits statistics, or `nil` for never (`statistics.interval.ms`).
         public var statisticsInterval: Duration?
         /// Raw librdkafka properties, applied last: the escape hatch for anything not typed here.
@@ -48,6 +56,9 @@ extension KafkaConsumer {
         ///   - autoOffsetReset: Where to start without a valid offset.
         ///   - assignmentStrategy: The partition assignment strategy.
         ///   - fetchMaxWait: How long the broker may hold a fetch open.
+        ///   - maxFetchBytes: The most bytes per fetch response.
+        ///   - prefetchMessages: How many messages per partition to keep prefetched.
+        ///   - fetchQueueBackoff: How long fetching pauses once the prefetch queue is full.
         ///   - statisticsInterval: How often to emit statistics, or `nil`.
         ///   - properties: Raw librdkafka properties, applied last.
         public init(
@@ -58,6 +69,9 @@ extension KafkaConsumer {
             autoOffsetReset: OffsetReset = .earliest,
             assignmentStrategy: AssignmentStrategy = .cooperativeSticky,
             fetchMaxWait: Duration = .milliseconds(100),
+            maxFetchBytes: Int = 1_048_576,
+            prefetchMessages: Int = 10_000,
+            fetchQueueBackoff: Duration = .milliseconds(5),
             statisticsInterval: Duration? = nil,
             properties: [String: String] = [:]
         ) {
@@ -68,6 +82,9 @@ extension KafkaConsumer {
             self.autoOffsetReset = autoOffsetReset
             self.assignmentStrategy = assignmentStrategy
             self.fetchMaxWait = fetchMaxWait
+            self.maxFetchBytes = maxFetchBytes
+            self.prefetchMessages = prefetchMessages
+            self.fetchQueueBackoff = fetchQueueBackoff
             self.statisticsInterval = statisticsInterval
             self.properties = properties
         }
@@ -86,6 +103,9 @@ extension KafkaConsumer {
                 ("enable.auto.offset.store", "false"),
                 ("enable.partition.eof", "false"),
                 ("fetch.wait.max.ms", String(fetchMaxWait.milliseconds)),
+                ("fetch.max.bytes", String(maxFetchBytes)),
+                ("queued.min.messages", String(prefetchMessages)),
+                ("fetch.queue.backoff.ms", String(fetchQueueBackoff.milliseconds)),
                 ("statistics.interval.ms", String(statisticsInterval?.milliseconds ?? 0)),
             ]
             pairs += properties.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value) }

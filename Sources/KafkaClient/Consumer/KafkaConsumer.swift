@@ -18,6 +18,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     private var buffer: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>
     private var bufferCapacity: Int
     private var topicNames: [OpaquePointer: String] = [:]
+    private var lastTopic: (handle: OpaquePointer, name: String)?
     /// The librdkafka handle, for extensions in other files.
     var handle: OpaquePointer { client }
 
@@ -84,7 +85,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         }
     }
 
-    /// Waits up to `timeout` for messages and returns up to `maxMessages` of them.
+    /// Waits up to `timeout` for messages and returns up to `maxMessages` of them, copied.
     ///
     /// Rebalance callbacks run inside this call. Returns early, possibly empty, after ``wakeup()``.
     /// Informational errors are logged and remembered in ``lastError``; only fatal errors throw.
@@ -92,6 +93,29 @@ public final class KafkaConsumer: @unchecked Sendable {
     ///   - maxMessages: The most messages to return.
     ///   - timeout: How long to block when nothing is available.
     public func poll(maxMessages: Int, timeout: Duration) throws(KafkaError) -> [KafkaMessage] {
+        var messages: [KafkaMessage] = []
+        try poll(maxMessages: maxMessages, timeout: timeout) { message in
+            messages.append(message.makeMessage())
+        }
+        return messages
+    }
+
+    /// Waits up to `timeout` for messages and lends up to `maxMessages` of them to `body`, in order, without
+    /// copying them: the lowest-cost way to consume.
+    ///
+    /// Each ``KafkaMessageView`` is valid only inside `body`. Otherwise this behaves like
+    /// ``poll(maxMessages:timeout:)``.
+    /// - Parameters:
+    ///   - maxMessages: The most messages to visit.
+    ///   - timeout: How long to block when nothing is available.
+    ///   - body: Receives each message.
+    /// - Returns: How many messages `body` received.
+    @discardableResult
+    public func poll(
+        maxMessages: Int,
+        timeout: Duration,
+        _ body: (KafkaMessageView) -> Void
+    ) throws(KafkaError) -> Int {
         guard state.withLock({ $0 == .open }) else {
             throw KafkaError(code: .closed, message: "poll on a closed consumer")
         }
@@ -105,19 +129,32 @@ public final class KafkaConsumer: @unchecked Sendable {
             let err = rd_kafka_last_error()
             throw KafkaError(code: .consume, rdKafka: err, context: "consume")
         }
-        var messages: [KafkaMessage] = []
-        messages.reserveCapacity(count)
-        for index in 0..<count {
-            guard let raw = buffer[index] else { continue }
-            defer { rd_kafka_message_destroy(raw) }
-            if raw.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                try handleError(raw)
+        var index = 0
+        defer {  // a fatal error stops the visit; the rest of the batch is still released
+            while index < count {
+                if let raw = buffer[index] { rd_kafka_message_destroy(raw) }
+                index += 1
+            }
+        }
+        var visited = 0
+        while index < count {
+            guard let raw = buffer[index] else {
+                index += 1
                 continue
             }
-            messages.append(message(from: raw))
+            if raw.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                try handleError(raw)  // when it throws, the deferred loop above releases this message too
+                rd_kafka_message_destroy(raw)
+                index += 1
+                continue
+            }
+            body(KafkaMessageView(raw: raw, topic: topicName(raw.pointee.rkt)))
+            rd_kafka_message_destroy(raw)
+            index += 1
+            visited += 1
         }
-        if !messages.isEmpty { context.lastError.withLock { $0 = nil } }
-        return messages
+        if visited > 0 { context.lastError.withLock { $0 = nil } }
+        return visited
     }
 
     /// Commits offsets to Kafka asynchronously (the next offset to read, per partition).
@@ -182,26 +219,12 @@ public final class KafkaConsumer: @unchecked Sendable {
         logger.info("consumer left the group")
     }
 
-    private func message(from raw: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaMessage {
-        let message = raw.pointee
-        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-        let timestamp = rd_kafka_message_timestamp(raw, &timestampType)
-        return KafkaMessage(
-            topic: topicName(message.rkt),
-            partition: message.partition,
-            offset: message.offset,
-            key: message.key.map { Array(UnsafeRawBufferPointer(start: $0, count: message.key_len)) },
-            value: message.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: message.len)) },
-            headers: MessageHeaders.read(raw),
-            timestampMilliseconds: timestamp >= 0 ? timestamp : nil
-        )
-    }
-
     private func topicName(_ topic: OpaquePointer?) -> String {
         guard let topic else { return "" }
-        if let name = topicNames[topic] { return name }
-        let name = String(cString: rd_kafka_topic_name(topic))
+        if let lastTopic, lastTopic.handle == topic { return lastTopic.name }
+        let name = topicNames[topic] ?? String(cString: rd_kafka_topic_name(topic))
         topicNames[topic] = name
+        lastTopic = (topic, name)
         return name
     }
 
