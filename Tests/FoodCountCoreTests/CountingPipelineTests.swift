@@ -151,6 +151,36 @@ final class CountingPipelineTests: XCTestCase {
         XCTAssertEqual(store.currentCounts, ["taco": 1], "a fenced partition is no longer counted")
     }
 
+    func testRepeatedValuesAreCountedEachTimeAndRepeatedInvalidValuesAreRejectedEachTime() throws {
+        let source = InMemoryEventSource(assignOnStart: [p0])
+        let soup = Array("{\"food\": \"soup\"}".utf8)
+        let bad = Array("{\"food\": 1}".utf8)
+        source.append([soup, bad, soup, soup, bad, Array("{\"food\": \"SOUP\"}".utf8)], to: p0)
+        let store = InMemoryCountStore()
+        let sink = InMemoryDeadLetterSink()
+        let pipeline = CountingPipeline(
+            source: source, store: store, deadLetterSink: sink, configuration: .init(maxBatchDelay: .seconds(60)))
+
+        try runUntilDrained(pipeline, source)
+
+        XCTAssertEqual(store.currentCounts, ["soup": 4])
+        XCTAssertEqual(sink.letters.map(\.record.offset), [1, 4])
+        XCTAssertEqual(pipeline.statistics.eventsInvalid, 2)
+    }
+
+    func testADecoderThatIsNotDeterministicDecodesEveryRepeatedValue() throws {
+        let source = InMemoryEventSource(assignOnStart: [p0])
+        source.append(Array(repeating: Array("same bytes".utf8), count: 3), to: p0)
+        let store = InMemoryCountStore()
+        let pipeline = CountingPipeline(
+            source: source, store: store, decoder: NumberingDecoder(),
+            configuration: .init(maxBatchDelay: .seconds(60)))
+
+        try runUntilDrained(pipeline, source)
+
+        XCTAssertEqual(store.currentCounts, ["call-1": 1, "call-2": 1, "call-3": 1])
+    }
+
     func testInvalidEventsAreSkippedButTheirOffsetsAdvance() throws {
         let source = InMemoryEventSource(assignOnStart: [p0])
         source.append([Array("{\"food\": \"soup\"}".utf8), Array("not json".utf8), nil, Array("{}".utf8)], to: p0)
@@ -222,6 +252,16 @@ func eventuallyTrue(timeout: TimeInterval, _ condition: () -> Bool) -> Bool {
         Thread.sleep(forTimeInterval: 0.01)
     }
     return condition()
+}
+
+/// A decoder whose result changes with every call, so it must not be memoized.
+final class NumberingDecoder: EventDecoder, @unchecked Sendable {
+    private var calls = 0
+
+    func decode(_ value: UnsafeRawBufferPointer?) throws(EventDecodingError) -> FoodEvent {
+        calls += 1
+        return FoodEvent(category: "call-\(calls)")
+    }
 }
 
 final class LockedBox<Value>: @unchecked Sendable {

@@ -19,6 +19,9 @@ public struct BatchAggregator: Sendable {
     public private(set) var recordCount = 0
     /// How many records were counted.
     public private(set) var countedCount = 0
+    /// The position of the partition used last: records come in runs of one partition, so most lookups
+    /// are a comparison instead of a hash. Cleared whenever `partitions` gains or loses an entry.
+    private var recent: [SourcePartition: PartitionState].Index?
 
     /// Creates an empty aggregator.
     public init() {}
@@ -32,7 +35,7 @@ public struct BatchAggregator: Sendable {
     ///   - partition: Where the event was read.
     ///   - offset: Its offset.
     public mutating func count(_ category: String, partition: SourcePartition, offset: Int64) {
-        partitions[partition, default: PartitionState(nextOffset: offset + 1)].count(category, offset: offset)
+        partitions.values[position(of: partition, offset: offset)].count(category, offset: offset)
         recordCount += 1
         countedCount += 1
     }
@@ -42,8 +45,23 @@ public struct BatchAggregator: Sendable {
     ///   - partition: Where the record was read.
     ///   - offset: Its offset.
     public mutating func skip(partition: SourcePartition, offset: Int64) {
-        partitions[partition, default: PartitionState(nextOffset: offset + 1)].advance(past: offset)
+        partitions.values[position(of: partition, offset: offset)].advance(past: offset)
         recordCount += 1
+    }
+
+    private mutating func position(
+        of partition: SourcePartition,
+        offset: Int64
+    ) -> [SourcePartition: PartitionState].Index {
+        if let recent, partitions.keys[recent] == partition { return recent }
+        if let index = partitions.index(forKey: partition) {
+            recent = index
+            return index
+        }
+        partitions[partition] = PartitionState(nextOffset: offset + 1)
+        let index = partitions.index(forKey: partition)!
+        recent = index
+        return index
     }
 
     /// The next offset the batch has reached for a partition, if it has seen any record of it.
@@ -54,6 +72,7 @@ public struct BatchAggregator: Sendable {
     /// Drops the batch's share of some partitions.
     /// - Parameter dropped: The partitions to forget.
     public mutating func remove(_ dropped: some Sequence<SourcePartition>) {
+        recent = nil
         for partition in dropped {
             guard let state = partitions.removeValue(forKey: partition) else { continue }
             recordCount -= state.records
@@ -76,6 +95,7 @@ public struct BatchAggregator: Sendable {
     /// Forgets everything.
     public mutating func reset() {
         partitions.removeAll(keepingCapacity: true)
+        recent = nil
         recordCount = 0
         countedCount = 0
     }

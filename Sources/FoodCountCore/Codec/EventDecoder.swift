@@ -9,9 +9,16 @@ public protocol EventDecoder: Sendable {
     /// - Returns: The decoded event.
     /// - Throws: ``EventDecodingError`` describing why the value is not a valid event.
     func decode(_ value: UnsafeRawBufferPointer?) throws(EventDecodingError) -> FoodEvent
+
+    /// Whether equal bytes always decode to the same event (no clock, no state). The pipeline then
+    /// remembers the events of repeated values instead of decoding them again. The default is `false`.
+    var isDeterministic: Bool { get }
 }
 
 extension EventDecoder {
+    /// Not promised: decoders must opt in to memoization.
+    public var isDeterministic: Bool { false }
+
     /// Decodes one message value held in an array.
     ///
     /// - Parameter value: The bytes of the message value, or `nil` for a tombstone.

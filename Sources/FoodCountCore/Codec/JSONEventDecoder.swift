@@ -57,6 +57,9 @@ public struct JSONEventDecoder: EventDecoder {
         self.fieldBytes = Array(configuration.field.utf8)
     }
 
+    /// Always `true`: the event depends on the bytes and the configuration only.
+    public var isDeterministic: Bool { true }
+
     /// Decodes one JSON message value.
     ///
     /// - Parameter value: The raw bytes of the message value, or `nil` for a tombstone.

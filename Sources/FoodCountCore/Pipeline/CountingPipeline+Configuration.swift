@@ -29,7 +29,7 @@ extension CountingPipeline {
         ///   - revocationRetryBudget: How long a revocation retries a failing commit.
         ///   - shutdownRetryBudget: How long to retry the final flush.
         public init(
-            maxBatchEvents: Int = 10_000,
+            maxBatchEvents: Int = 100_000,
             maxBatchDelay: Duration = .milliseconds(200),
             pollTimeout: Duration = .milliseconds(500),
             pollBatchSize: Int = 2_000,

@@ -16,6 +16,7 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
     let source: any EventSource
     let store: any CountStore
     let decoder: any EventDecoder
+    let memoizes: Bool
     let deadLetterSink: (any DeadLetterSink)?
     let configuration: Configuration
     let logger: Logger
@@ -32,8 +33,28 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
     var retry = RetryState()
     var metrics = PipelineMetrics()
     var failure: (any Error)?
+    var currentRun = Run()
+    var decodedValues = DecodedValueCache()
+    var pollTally = PollTally()
 
     enum StopState { case running, stopping, abandoning }
+
+    /// The run of consecutive records of one partition being processed.
+    struct Run {
+        var partition = SourcePartition(topic: "", partition: -1)
+        var isOwned = false
+        /// The offset the next record of the partition should have.
+        var position: Int64?
+        var records = 0
+        var invalid = 0
+    }
+
+    /// What the records of the current poll came to.
+    struct PollTally {
+        var records = 0
+        var dropped = 0
+        var invalid = 0
+    }
 
     /// Tracks a failing flush between attempts.
     struct RetryState {
@@ -61,6 +82,7 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
         self.source = source
         self.store = store
         self.decoder = decoder
+        self.memoizes = decoder.isDeterministic
         self.deadLetterSink = deadLetterSink
         self.configuration = configuration
         self.logger = logger
@@ -97,8 +119,8 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
                 if let failure { throw failure }
                 if flushDue() { try flushFromLoop() }
                 keepPausedWhileDegraded()
-                let records = try source.poll(maxRecords: configuration.pollBatchSize, timeout: pollTimeout())
-                process(records)
+                try source.poll(maxRecords: configuration.pollBatchSize, timeout: pollTimeout()) { process($0) }
+                finishPoll()
             }
             if try !flushRetrying(budget: configuration.shutdownRetryBudget) {
                 logger.warning(
@@ -119,37 +141,66 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
         if let failure { throw failure }
     }
 
+    /// Processes records held in an array, as one poll.
     func process(_ records: [SourceRecord]) {
-        guard !records.isEmpty else { return }
-        var dropped = 0
-        var invalid = 0
-        var run = (partition: records[0].partition, count: 0)
-        for record in records {
-            if record.partition != run.partition {
-                metrics.consumed(run.count, from: run.partition)
-                run = (record.partition, 0)
-            }
-            run.count += 1
-            guard let stored = owned[record.partition] else {
-                dropped += 1
-                continue
-            }
-            if let position = aggregator.nextOffset(for: record.partition) ?? stored, record.offset < position {
-                // librdkafka never redelivers within an assignment: a step back means the log was reset
-                // (auto.offset.reset after the log was truncated or the broker lost it). Those are new records.
-                logger.warning(
-                    "partition offset went back; the log was reset, counting from its new position",
-                    metadata: metadata(record, ["previous": "\(position)"]))
-            }
-            do {
-                let event = try decoder.decode(record.value)
-                aggregator.count(event.category, partition: record.partition, offset: record.offset)
-            } catch {
-                invalid += 1
-                reject(record, error)
-            }
+        for record in records { record.withView { process($0) } }
+        finishPoll()
+    }
+
+    /// Counts or rejects one record. Records come in runs of one partition, looked up once per run.
+    func process(_ record: SourceRecordView) {
+        if record.partition != currentRun.partition { beginRun(of: record.partition) }
+        currentRun.records += 1
+        guard currentRun.isOwned else { return }
+        if let position = currentRun.position, record.offset < position {
+            // librdkafka never redelivers within an assignment: a step back means the log was reset
+            // (auto.offset.reset after the log was truncated or the broker lost it). Those are new records.
+            logger.warning(
+                "partition offset went back; the log was reset, counting from its new position",
+                metadata: metadata(record, ["previous": "\(position)"]))
         }
-        metrics.consumed(run.count, from: run.partition)
+        currentRun.position = record.offset + 1
+        do {
+            let event = try decode(record.value)
+            aggregator.count(event.category, partition: currentRun.partition, offset: record.offset)
+        } catch {
+            currentRun.invalid += 1
+            reject(record, error)
+        }
+    }
+
+    private func decode(_ value: UnsafeRawBufferPointer?) throws(EventDecodingError) -> FoodEvent {
+        guard memoizes, let value else { return try decoder.decode(value) }
+        if let event = decodedValues.event(for: value) { return event }
+        let event = try decoder.decode(value)
+        decodedValues.insert(event, for: value)
+        return event
+    }
+
+    private func beginRun(of partition: SourcePartition) {
+        endRun()
+        let stored = owned[partition]
+        currentRun = Run(
+            partition: partition, isOwned: stored != nil,
+            position: aggregator.nextOffset(for: partition) ?? stored ?? nil)
+    }
+
+    private func endRun() {
+        if currentRun.records > 0 {
+            metrics.consumed(currentRun.records, from: currentRun.partition)
+            pollTally.records += currentRun.records
+            pollTally.dropped += currentRun.isOwned ? 0 : currentRun.records
+            pollTally.invalid += currentRun.invalid
+        }
+        currentRun = Run()
+    }
+
+    /// Ends a poll's visit: metrics, statistics, and pausing when a failing store holds a full batch.
+    func finishPoll() {
+        endRun()
+        let tally = pollTally
+        pollTally = PollTally()
+        guard tally.records > 0 else { return }
         if batchStarted == nil, !aggregator.isEmpty { batchStarted = .now }
         if retry.failingSince != nil, aggregator.recordCount >= configuration.maxBatchEvents, paused.isEmpty {
             logger.warning(
@@ -158,13 +209,13 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
             pauseOwnedPartitions()
         }
         statisticsBox.withLock {
-            $0.recordsPolled += records.count
-            $0.recordsDropped += dropped
-            $0.eventsInvalid += invalid
+            $0.recordsPolled += tally.records
+            $0.recordsDropped += tally.dropped
+            $0.eventsInvalid += tally.invalid
         }
     }
 
-    private func reject(_ record: SourceRecord, _ error: EventDecodingError) {
+    private func reject(_ record: SourceRecordView, _ error: EventDecodingError) {
         let destination = deadLetterSink == nil ? "skipping" : "dead-lettering"
         logger.warning(
             "\(destination) invalid event",
@@ -172,11 +223,11 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
         aggregator.skip(partition: record.partition, offset: record.offset)
         if deadLetterSink != nil {
             let now = Int64(Date().timeIntervalSince1970 * 1000)
-            deadLetters.append(DeadLetter(record: record, error: error, rejectedAtMilliseconds: now))
+            deadLetters.append(DeadLetter(record: record.makeRecord(), error: error, rejectedAtMilliseconds: now))
         }
     }
 
-    func metadata(_ record: SourceRecord, _ extra: Logger.Metadata = [:]) -> Logger.Metadata {
+    func metadata(_ record: SourceRecordView, _ extra: Logger.Metadata = [:]) -> Logger.Metadata {
         var metadata: Logger.Metadata = [
             "topic": "\(record.partition.topic)", "partition": "\(record.partition.partition)",
             "offset": "\(record.offset)",

@@ -13,6 +13,16 @@ public protocol EventSource: AnyObject, Sendable {
     ///   - timeout: How long to block when nothing is available.
     func poll(maxRecords: Int, timeout: Duration) throws -> [SourceRecord]
 
+    /// Waits up to `timeout` for records and lends up to `maxRecords` of them to `body`, in order, without
+    /// copying them. The pipeline consumes through this; the default calls ``poll(maxRecords:timeout:)``.
+    /// - Parameters:
+    ///   - maxRecords: The most records to visit.
+    ///   - timeout: How long to block when nothing is available.
+    ///   - body: Receives each record; a view is valid only during its call.
+    /// - Returns: How many records `body` received.
+    @discardableResult
+    func poll(maxRecords: Int, timeout: Duration, _ body: (SourceRecordView) -> Void) throws -> Int
+
     /// Reports progress to the stream's own bookkeeping (for lag tooling). Best effort and asynchronous:
     /// the store stays the source of truth.
     /// - Parameter offsets: The next offset to read, per partition.
@@ -32,6 +42,21 @@ public protocol EventSource: AnyObject, Sendable {
 
     /// Leaves the group: revocation goes through the listener first.
     func close() throws
+}
+
+extension EventSource {
+    /// Lends the records of ``poll(maxRecords:timeout:)`` one by one: the default for sources that copy anyway.
+    /// - Parameters:
+    ///   - maxRecords: The most records to visit.
+    ///   - timeout: How long to block when nothing is available.
+    ///   - body: Receives each record.
+    /// - Returns: How many records `body` received.
+    @discardableResult
+    public func poll(maxRecords: Int, timeout: Duration, _ body: (SourceRecordView) -> Void) throws -> Int {
+        let records = try poll(maxRecords: maxRecords, timeout: timeout)
+        for record in records { record.withView(body) }
+        return records.count
+    }
 }
 
 /// Receives partition assignment changes synchronously.

@@ -1,0 +1,77 @@
+import Foundation
+
+/// Remembers the events of recently seen message values, so that a repeated value is not decoded again.
+///
+/// Food events repeat: a stream of millions of events holds a few hundred distinct values. Decoding is a
+/// pure function of the bytes for a deterministic decoder (``EventDecoder/isDeterministic``), so a
+/// byte-for-byte equal value has the same event. Only valid events are kept, and only short values. The
+/// table is fixed in size (about 140 KiB) and is cleared when half full. Not thread-safe: the pipeline
+/// owns one. See docs/benchmarks.md for what it saves.
+struct DecodedValueCache {
+    /// The longest value kept.
+    static let maxValueBytes = 64
+    private static let capacity = 2_048  // a power of two
+    private static let mask = capacity - 1
+    private var hashes = [UInt64](repeating: 0, count: capacity)  // 0: empty slot
+    private var lengths = [Int](repeating: 0, count: capacity)
+    private var values = [UInt8](repeating: 0, count: capacity * maxValueBytes)
+    private var events = [FoodEvent?](repeating: nil, count: capacity)
+    private var count = 0
+
+    /// The event of a value seen before, if it is in the table.
+    func event(for value: UnsafeRawBufferPointer) -> FoodEvent? {
+        guard let slot = find(value, hash: Self.hash(value)), hashes[slot] != 0 else { return nil }
+        return events[slot]
+    }
+
+    /// Remembers a value's event.
+    mutating func insert(_ event: FoodEvent, for value: UnsafeRawBufferPointer) {
+        if count == Self.capacity / 2 { self = DecodedValueCache() }
+        let hash = Self.hash(value)
+        guard let slot = find(value, hash: hash), hashes[slot] == 0 else { return }
+        hashes[slot] = hash
+        lengths[slot] = value.count
+        values.withUnsafeMutableBytes { arena in
+            arena.baseAddress!.advanced(by: slot * Self.maxValueBytes).copyMemory(
+                from: value.baseAddress!, byteCount: value.count)
+        }
+        events[slot] = event
+        count += 1
+    }
+
+    /// The slot holding `value`, or the empty slot where it would go; `nil` for a value not kept.
+    private func find(_ value: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
+        guard let base = value.baseAddress, value.count <= Self.maxValueBytes else { return nil }
+        return hashes.withUnsafeBufferPointer { hashes in
+            values.withUnsafeBytes { arena in
+                var slot = Int(truncatingIfNeeded: hash) & Self.mask
+                while hashes[slot] != 0 {
+                    if hashes[slot] == hash, lengths[slot] == value.count,
+                        memcmp(arena.baseAddress! + slot * Self.maxValueBytes, base, value.count) == 0
+                    {
+                        return slot
+                    }
+                    slot = (slot + 1) & Self.mask
+                }
+                return slot
+            }
+        }
+    }
+
+    /// A fast non-cryptographic hash, never 0. A collision only costs a comparison.
+    private static func hash(_ value: UnsafeRawBufferPointer) -> UInt64 {
+        var hash = 0x9e37_79b9_7f4a_7c15 ^ UInt64(value.count)
+        var index = 0
+        while index + 8 <= value.count {
+            hash = (hash ^ value.loadUnaligned(fromByteOffset: index, as: UInt64.self)) &* 0xff51_afd7_ed55_8ccd
+            hash ^= hash >> 32
+            index += 8
+        }
+        while index < value.count {
+            hash = (hash ^ UInt64(value[index])) &* 0x0000_0100_0000_01b3
+            index += 1
+        }
+        hash ^= hash >> 29
+        return hash | 1
+    }
+}
