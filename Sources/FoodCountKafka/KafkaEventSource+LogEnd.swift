@@ -30,19 +30,4 @@ extension KafkaEventSource {
             logger.warning("cannot restart partitions beyond the log end", metadata: ["error": "\(error)"])
         }
     }
-
-    /// Records the offset after the last message of each partition in a batch.
-    func notePositions(of messages: [KafkaMessage]) {
-        var index = messages.startIndex
-        while index < messages.endIndex {
-            let message = messages[index]
-            let next = messages.index(after: index)
-            if next == messages.endIndex || messages[next].partition != message.partition
-                || messages[next].topic != message.topic
-            {
-                positions[message.topicPartition] = message.offset + 1
-            }
-            index = next
-        }
-    }
 }

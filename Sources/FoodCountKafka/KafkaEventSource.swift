@@ -77,23 +77,33 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
         try consumer.subscribe(topics: topics, handler: self)
     }
 
-    /// Implements `EventSource.poll`.
+    /// Implements `EventSource.poll`, copying each record.
     public func poll(maxRecords: Int, timeout: Duration) throws -> [SourceRecord] {
+        var records: [SourceRecord] = []
+        try poll(maxRecords: maxRecords, timeout: timeout) { records.append($0.makeRecord()) }
+        return records
+    }
+
+    /// Implements `EventSource.poll`, lending librdkafka's buffers without copying them.
+    @discardableResult
+    public func poll(maxRecords: Int, timeout: Duration, _ body: (SourceRecordView) -> Void) throws -> Int {
         if ContinuousClock.now - lastLogEndCheck >= .milliseconds(500) {
             lastLogEndCheck = .now
             restartPartitionsBeyondLogEnd()
         }
-        let messages = try consumer.poll(maxMessages: maxRecords, timeout: timeout)
-        notePositions(of: messages)
-        return messages.map { message in
-            SourceRecord(
-                partition: SourcePartition(topic: message.topic, partition: message.partition),
-                offset: message.offset,
-                key: message.key,
-                value: message.value,
-                headers: message.headers.map { SourceRecord.Header(name: $0.name, value: $0.value) },
-                timestampMilliseconds: message.timestampMilliseconds
-            )
+        var run = (partition: SourcePartition(topic: "", partition: -1), next: Int64(-1))
+        defer { if run.next >= 0 { positions[run.partition.topicPartition] = run.next } }
+        return try consumer.poll(maxMessages: maxRecords, timeout: timeout) { message in
+            if message.partition != run.partition.partition || message.topic != run.partition.topic {
+                if run.next >= 0 { positions[run.partition.topicPartition] = run.next }
+                run.partition = SourcePartition(topic: message.topic, partition: message.partition)
+            }
+            run.next = message.offset + 1
+            body(
+                SourceRecordView(
+                    partition: run.partition, offset: message.offset, key: message.key, value: message.value,
+                    headers: message.headers.map { SourceRecord.Header(name: $0.name, value: $0.value) },
+                    timestampMilliseconds: message.timestampMilliseconds))
         }
     }
 

@@ -46,7 +46,7 @@ struct ConsumerOptions: ParsableArguments {
     var consumerDatabase: String = environment["CONSUMER_DATABASE_PATH"] ?? ""
 
     @Option(help: "Flush a batch at this many events (env BATCH_SIZE).")
-    var batchSize: Int = Int(environment["BATCH_SIZE"] ?? "") ?? 10_000
+    var batchSize: Int = Int(environment["BATCH_SIZE"] ?? "") ?? 100_000
 
     @Option(help: "Flush a batch when its oldest event is this many milliseconds old (env BATCH_DELAY_MS).")
     var batchDelayMs: Int = Int(environment["BATCH_DELAY_MS"] ?? "") ?? 200

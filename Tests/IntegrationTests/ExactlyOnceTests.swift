@@ -18,7 +18,10 @@ final class ExactlyOnceTests: XCTestCase {
             Int(Double(total) * (0.05 + 0.14 * (Double(segment) + Double.random(in: 0.1..<0.9, using: &generator))))
         }
         var kills = 0
-        for point in killPoints where harness.processed() < point {
+        for planned in killPoints {
+            // A fast consumer may already be past the planned point: then kill a little further on.
+            let point = max(planned, harness.processed() + 1_000)
+            guard point < total * 95 / 100 else { break }
             let consumer = try harness.start()
             let reached = eventually(timeout: 60, interval: 0.01) {
                 harness.processed() >= point || !consumer.isRunning
