@@ -1,8 +1,9 @@
 """Measures freshness: the time from producing an event to seeing it counted at GET /aggregated.
 
-usage: freshness.py BROKER TOPIC API_URL RATE SECONDS
+usage: freshness.py BROKER TOPIC API_URL RATE SECONDS [--probes-only]
 Produces RATE events/s for SECONDS with confluent-kafka; every 20th event is a probe of category
-"probe-<n mod 10>". A poller reads API_URL every 10 ms; a probe is visible when its category's count
+"probe-<n mod 10>". With --probes-only every event is a probe, for use beside another load (scripts/bench
+runs the datafeed at 1,000 events/s and sends probes on top). A poller reads API_URL every 10 ms; a probe is visible when its category's count
 reaches the number of probes of that category sent up to it. Prints p50, p99 and max in milliseconds.
 """
 import json
@@ -16,6 +17,7 @@ from confluent_kafka import Producer
 
 def main() -> int:
     broker, topic, url, rate, seconds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
+    every = 1 if "--probes-only" in sys.argv[6:] else 20
     producer = Producer({"bootstrap.servers": broker, "linger.ms": 5})
     sent = {}      # (category, ordinal) -> send time
     seen = {}      # (category, ordinal) -> first time visible
@@ -46,8 +48,8 @@ def main() -> int:
         delay = target - time.time()
         if delay > 0:
             time.sleep(delay)
-        if index % 20 == 0:
-            category = f"probe-{(index // 20) % 10}"
+        if index % every == 0:
+            category = f"probe-{(index // every) % 10}"
             ordinals[category] = ordinals.get(category, 0) + 1
             sent[(category, ordinals[category])] = time.time()
             value = json.dumps({"food": category})

@@ -1,0 +1,46 @@
+"""Watches a FoodCount counts database until it holds an expected total, for scripts/bench.
+
+usage: countwatch.py DATABASE EXPECTED TIMEOUT_SECONDS
+Reads SUM(count) from food_counts read-only every 10 ms. Prints one line of key=value pairs:
+first_s (the first commit seen, in seconds since this script started), first_sum (the total it held),
+done_s (the total reached EXPECTED, same clock) and done_epoch (that moment in seconds since the epoch).
+Exits 1 on timeout or on a total above EXPECTED.
+"""
+import sqlite3
+import sys
+import time
+
+
+def total(path):
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.05)
+        try:
+            row = connection.execute("SELECT COALESCE(SUM(count), 0) FROM food_counts").fetchone()
+            return row[0]
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return None  # not created yet, or locked for a moment by a commit
+
+
+def main() -> int:
+    path, expected, timeout = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+    start = time.monotonic()
+    first = None
+    while time.monotonic() - start < timeout:
+        value = total(path)
+        now = time.monotonic() - start
+        if value:
+            if first is None:
+                first = (now, value)
+            if value >= expected:
+                print(f"first_s={first[0]:.3f} first_sum={first[1]} done_s={now:.3f} done_epoch={time.time():.3f} "
+                      f"total={value}")
+                return 0 if value == expected else 1
+        time.sleep(0.01)
+    print(f"timeout after {timeout:.0f} s: total={total(path)} expected={expected}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
