@@ -7,7 +7,7 @@ import Synchronization
 ///
 /// Partitions without a stored offset start per the consumer's `auto.offset.reset`, never at an offset
 /// committed to Kafka: the store is the source of truth. Thread confinement is the consumer's.
-public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked Sendable {
+public final class KafkaEventSource: EventSource, RebalanceHandler, SourceHeaderReader, @unchecked Sendable {
     /// The underlying consumer.
     public let consumer: KafkaConsumer
     private let topics: [String]
@@ -102,9 +102,14 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
             body(
                 SourceRecordView(
                     partition: run.partition, offset: message.offset, key: message.key, value: message.value,
-                    headers: message.headers.map { SourceRecord.Header(name: $0.name, value: $0.value) },
+                    headerReader: KafkaEventSource.self, headerToken: message.handle,
                     timestampMilliseconds: message.timestampMilliseconds))
         }
+    }
+
+    /// Implements `SourceHeaderReader.headers(of:)`: parses a lent message's headers.
+    public static func headers(of token: UnsafeRawPointer) -> [SourceRecord.Header] {
+        KafkaMessageView.headers(handle: token).map { SourceRecord.Header(name: $0.name, value: $0.value) }
     }
 
     /// Implements `EventSource.commit`.

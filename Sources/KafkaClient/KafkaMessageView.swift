@@ -41,6 +41,14 @@ public struct KafkaMessageView {
         return timestamp >= 0 ? timestamp : nil
     }
 
+    /// The underlying librdkafka message, for other modules of this package.
+    package var handle: UnsafeRawPointer { UnsafeRawPointer(raw) }
+
+    /// The headers of the message behind a ``handle``, while it is lent.
+    package static func headers(handle: UnsafeRawPointer) -> [KafkaHeader] {
+        MessageHeaders.read(UnsafeMutablePointer(mutating: handle.assumingMemoryBound(to: rd_kafka_message_t.self)))
+    }
+
     /// Copies the message out of librdkafka's buffers.
     public func makeMessage() -> KafkaMessage {
         KafkaMessage(

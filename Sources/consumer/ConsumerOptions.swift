@@ -51,6 +51,9 @@ struct ConsumerOptions: ParsableArguments {
     @Option(help: "Flush a batch when its oldest event is this many milliseconds old (env BATCH_DELAY_MS).")
     var batchDelayMs: Int = Int(environment["BATCH_DELAY_MS"] ?? "") ?? 200
 
+    @Option(help: "Flush a batch once a poll this many milliseconds long brings nothing; 0 never (env BATCH_IDLE_MS).")
+    var batchIdleMs: Int = Int(environment["BATCH_IDLE_MS"] ?? "") ?? 20
+
     @Option(
         help:
             "How long commits may keep failing before consumption pauses and the consumer reports not ready, in milliseconds (env RETRY_BUDGET_MS)."
@@ -88,6 +91,7 @@ struct ConsumerOptions: ParsableArguments {
             throw ValidationError("--retry-budget-ms must be positive, got \(retryBudgetMs)")
         }
         guard batchDelayMs > 0 else { throw ValidationError("--batch-delay-ms must be positive, got \(batchDelayMs)") }
+        guard batchIdleMs >= 0 else { throw ValidationError("--batch-idle-ms must be 0 or more, got \(batchIdleMs)") }
         guard sessionTimeoutMs >= 1_000 else { throw ValidationError("--session-timeout-ms must be at least 1000") }
         guard shutdownTimeout > 0 else { throw ValidationError("--shutdown-timeout must be positive") }
         guard KafkaConsumer.OffsetReset(rawValue: offsetReset) != nil else {
@@ -132,6 +136,7 @@ struct ConsumerOptions: ParsableArguments {
     var pipelineConfiguration: CountingPipeline.Configuration {
         CountingPipeline.Configuration(
             maxBatchEvents: batchSize, maxBatchDelay: .milliseconds(batchDelayMs),
+            idleFlushDelay: batchIdleMs == 0 ? nil : .milliseconds(batchIdleMs),
             retryBudget: .milliseconds(retryBudgetMs))
     }
 }

@@ -215,7 +215,7 @@ final class CountingPipelineTests: XCTestCase {
         let source = InMemoryEventSource(assignOnStart: [p0])
         source.append(strings: events(["soup"]), to: p0)
         let store = InMemoryCountStore()
-        let pipeline = makePipeline(source, store, .init(maxBatchDelay: .milliseconds(50)))
+        let pipeline = makePipeline(source, store, .init(maxBatchDelay: .milliseconds(50), idleFlushDelay: nil))
         let finished = expectation(description: "stopped")
         Thread {
             try? pipeline.run()
@@ -227,6 +227,29 @@ final class CountingPipelineTests: XCTestCase {
         pipeline.requestStop()
         wait(for: [finished], timeout: 5)
         XCTAssertTrue(flushedWhileRunning, "a lone event must be committed within the delay, not only at shutdown")
+    }
+
+    func testBatchIsFlushedAsSoonAsTheSourceGoesIdleAndNotBeforeItsAgeWhenIdleFlushIsOff() throws {
+        func flushedWhileRunning(idleFlushDelay: Duration?, within timeout: TimeInterval) -> Bool {
+            let source = InMemoryEventSource(assignOnStart: [p0])
+            source.append(strings: events(["soup", "taco"]), to: p0)
+            let store = InMemoryCountStore()
+            let pipeline = makePipeline(
+                source, store, .init(maxBatchDelay: .seconds(60), idleFlushDelay: idleFlushDelay))
+            let finished = expectation(description: "stopped")
+            Thread {
+                try? pipeline.run()
+                finished.fulfill()
+            }.start()
+            let flushed = eventuallyTrue(timeout: timeout) { store.currentOffsets == [self.p0: 2] }
+            pipeline.requestStop()
+            wait(for: [finished], timeout: 5)
+            return flushed
+        }
+
+        XCTAssertTrue(flushedWhileRunning(idleFlushDelay: .milliseconds(20), within: 2))
+        XCTAssertFalse(
+            flushedWhileRunning(idleFlushDelay: nil, within: 0.5), "without idle flushes the 60 s age rule waits")
     }
 
     func testOffsetGoingBackAfterALogResetIsStoredAsTheNewPosition() throws {

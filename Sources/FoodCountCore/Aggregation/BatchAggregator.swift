@@ -40,6 +40,19 @@ public struct BatchAggregator: Sendable {
         countedCount += 1
     }
 
+    /// Counts several events of one category at once and advances their partition past the last of them.
+    /// - Parameters:
+    ///   - category: The events' category.
+    ///   - times: How many events.
+    ///   - partition: Where the events were read.
+    ///   - lastOffset: The offset of the last of them.
+    public mutating func count(_ category: String, times: Int, partition: SourcePartition, lastOffset: Int64) {
+        guard times > 0 else { return }
+        partitions.values[position(of: partition, offset: lastOffset)].count(category, times: times, last: lastOffset)
+        recordCount += times
+        countedCount += times
+    }
+
     /// Advances a partition past `offset` without counting anything (a skipped or dead-lettered record).
     /// - Parameters:
     ///   - partition: Where the record was read.
@@ -105,6 +118,12 @@ extension BatchAggregator.PartitionState {
     fileprivate mutating func count(_ category: String, offset: Int64) {
         deltas[category, default: 0] += 1
         advance(past: offset)
+    }
+
+    fileprivate mutating func count(_ category: String, times: Int, last offset: Int64) {
+        deltas[category, default: 0] += Int64(times)
+        records += times
+        nextOffset = offset + 1
     }
 
     fileprivate mutating func advance(past offset: Int64) {

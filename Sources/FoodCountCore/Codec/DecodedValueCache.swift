@@ -10,23 +10,37 @@ import Foundation
 struct DecodedValueCache {
     /// The longest value kept.
     static let maxValueBytes = 64
-    private static let capacity = 2_048  // a power of two
-    private static let mask = capacity - 1
     private var hashes = [UInt64](repeating: 0, count: capacity)  // 0: empty slot
     private var lengths = [Int](repeating: 0, count: capacity)
     private var values = [UInt8](repeating: 0, count: capacity * maxValueBytes)
     private var events = [FoodEvent?](repeating: nil, count: capacity)
     private var count = 0
 
+    /// How many slots the table has; slots are `0..<capacity`.
+    static let capacity = 2_048  // a power of two
+    private static let mask = capacity - 1
+
+    /// The slot of a value seen before, if it is in the table. Slots stay valid until ``insert(_:for:)``
+    /// clears a full table (see ``isFull``).
+    func slot(for value: UnsafeRawBufferPointer) -> Int? {
+        guard let slot = find(value, hash: Self.hash(value)), hashes[slot] != 0 else { return nil }
+        return slot
+    }
+
+    /// The event of the value in a slot returned by ``slot(for:)``.
+    func event(at slot: Int) -> FoodEvent { events[slot]! }
+
     /// The event of a value seen before, if it is in the table.
     func event(for value: UnsafeRawBufferPointer) -> FoodEvent? {
-        guard let slot = find(value, hash: Self.hash(value)), hashes[slot] != 0 else { return nil }
-        return events[slot]
+        slot(for: value).map { event(at: $0) }
     }
+
+    /// Whether the next ``insert(_:for:)`` of a new value clears the table first, invalidating every slot.
+    var isFull: Bool { count == Self.capacity / 2 }
 
     /// Remembers a value's event.
     mutating func insert(_ event: FoodEvent, for value: UnsafeRawBufferPointer) {
-        if count == Self.capacity / 2 { self = DecodedValueCache() }
+        if isFull { self = DecodedValueCache() }
         let hash = Self.hash(value)
         guard let slot = find(value, hash: hash), hashes[slot] == 0 else { return }
         hashes[slot] = hash
@@ -61,15 +75,19 @@ struct DecodedValueCache {
     /// A fast non-cryptographic hash, never 0. A collision only costs a comparison.
     private static func hash(_ value: UnsafeRawBufferPointer) -> UInt64 {
         var hash = 0x9e37_79b9_7f4a_7c15 ^ UInt64(value.count)
-        var index = 0
-        while index + 8 <= value.count {
-            hash = (hash ^ value.loadUnaligned(fromByteOffset: index, as: UInt64.self)) &* 0xff51_afd7_ed55_8ccd
+        func mix(_ word: UInt64) {
+            hash = (hash ^ word) &* 0xff51_afd7_ed55_8ccd
             hash ^= hash >> 32
-            index += 8
         }
-        while index < value.count {
-            hash = (hash ^ UInt64(value[index])) &* 0x0000_0100_0000_01b3
-            index += 1
+        if value.count >= 8 {
+            var index = 0
+            while index + 8 < value.count {
+                mix(value.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                index += 8
+            }
+            mix(value.loadUnaligned(fromByteOffset: value.count - 8, as: UInt64.self))  // the last 8, overlapping
+        } else {
+            for byte in value { mix(UInt64(byte)) }
         }
         hash ^= hash >> 29
         return hash | 1

@@ -5,6 +5,9 @@ extension CountingPipeline {
         public var maxBatchEvents: Int
         /// Flush when the oldest record in the batch is this old.
         public var maxBatchDelay: Duration
+        /// Flush as soon as a poll of this long brings nothing new: the stream paused, so waiting for the size
+        /// or age rule would only delay the counts. `nil` waits for those rules.
+        public var idleFlushDelay: Duration?
         /// The longest a poll blocks when idle.
         public var pollTimeout: Duration
         /// The most records one poll returns.
@@ -22,6 +25,7 @@ extension CountingPipeline {
         /// - Parameters:
         ///   - maxBatchEvents: Flush at this many records.
         ///   - maxBatchDelay: Flush when the oldest record is this old.
+        ///   - idleFlushDelay: Flush when a poll this long brings nothing; `nil` never.
         ///   - pollTimeout: The longest an idle poll blocks.
         ///   - pollBatchSize: The most records per poll.
         ///   - retry: Backoff for transient store failures.
@@ -31,6 +35,7 @@ extension CountingPipeline {
         public init(
             maxBatchEvents: Int = 100_000,
             maxBatchDelay: Duration = .milliseconds(200),
+            idleFlushDelay: Duration? = .milliseconds(20),
             pollTimeout: Duration = .milliseconds(500),
             pollBatchSize: Int = 2_000,
             retry: RetryPolicy = RetryPolicy(),
@@ -40,6 +45,7 @@ extension CountingPipeline {
         ) {
             self.maxBatchEvents = max(1, maxBatchEvents)
             self.maxBatchDelay = maxBatchDelay
+            self.idleFlushDelay = idleFlushDelay
             self.pollTimeout = pollTimeout
             self.pollBatchSize = max(1, pollBatchSize)
             self.retry = retry

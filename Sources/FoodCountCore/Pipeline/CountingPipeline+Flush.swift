@@ -86,8 +86,8 @@ extension CountingPipeline {
                 logger.error(
                     "commits have failed for longer than the retry budget; pausing consumption and reporting not ready",
                     metadata: ["budget": "\(configuration.retryBudget)", "attempts": "\(retry.attempts)"])
+                pauseOwnedPartitions()  // before the flag, so that whoever sees the flag sees the pause too
                 healthBox.withLock { $0.retryBudgetExhausted = true }
-                pauseOwnedPartitions()
             }
             logger.warning("commit failed; retrying", metadata: ["attempt": "\(retry.attempts)", "delay": "\(delay)"])
             return

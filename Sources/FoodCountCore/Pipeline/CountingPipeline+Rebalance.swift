@@ -5,6 +5,7 @@ import Synchronization
 extension CountingPipeline {
     /// Starts each assigned partition at the store's next offset.
     public func partitionsAssigned(_ partitions: [SourcePartition]) -> [SourcePartition: Int64] {
+        endRun()  // ownership changes: the next record starts a new run
         let stored: [SourcePartition: Int64]
         do {
             stored = try storedOffsetsRetrying(partitions)
@@ -26,6 +27,7 @@ extension CountingPipeline {
 
     /// Flushes pending work before the partitions go, or drops it if the assignment was lost.
     public func partitionsRevoked(_ partitions: [SourcePartition], lost: Bool) {
+        endRun()  // the current run's tally belongs to the batch being flushed or dropped
         (lost ? metrics.losses : metrics.revokes).increment()
         if lost || failure != nil {
             logger.warning("assignment lost; dropping pending work", metadata: ["partitions": "\(partitions.sorted())"])

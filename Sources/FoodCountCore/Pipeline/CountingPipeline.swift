@@ -33,21 +33,12 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
     var retry = RetryState()
     var metrics = PipelineMetrics()
     var failure: (any Error)?
-    var currentRun = Run()
-    var decodedValues = DecodedValueCache()
+    var counter = RecordCounter()
+    /// Whether the last poll brought nothing (see `Configuration.idleFlushDelay`).
+    var sourceIdle = false
     var pollTally = PollTally()
 
     enum StopState { case running, stopping, abandoning }
-
-    /// The run of consecutive records of one partition being processed.
-    struct Run {
-        var partition = SourcePartition(topic: "", partition: -1)
-        var isOwned = false
-        /// The offset the next record of the partition should have.
-        var position: Int64?
-        var records = 0
-        var invalid = 0
-    }
 
     /// What the records of the current poll came to.
     struct PollTally {
@@ -119,8 +110,11 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
                 if let failure { throw failure }
                 if flushDue() { try flushFromLoop() }
                 keepPausedWhileDegraded()
-                try source.poll(maxRecords: configuration.pollBatchSize, timeout: pollTimeout()) { process($0) }
+                let visited = try source.poll(maxRecords: configuration.pollBatchSize, timeout: pollTimeout()) {
+                    process($0)
+                }
                 finishPoll()
+                sourceIdle = visited == 0
             }
             if try !flushRetrying(budget: configuration.shutdownRetryBudget) {
                 logger.warning(
@@ -141,101 +135,6 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
         if let failure { throw failure }
     }
 
-    /// Processes records held in an array, as one poll.
-    func process(_ records: [SourceRecord]) {
-        for record in records { record.withView { process($0) } }
-        finishPoll()
-    }
-
-    /// Counts or rejects one record. Records come in runs of one partition, looked up once per run.
-    func process(_ record: SourceRecordView) {
-        if record.partition != currentRun.partition { beginRun(of: record.partition) }
-        currentRun.records += 1
-        guard currentRun.isOwned else { return }
-        if let position = currentRun.position, record.offset < position {
-            // librdkafka never redelivers within an assignment: a step back means the log was reset
-            // (auto.offset.reset after the log was truncated or the broker lost it). Those are new records.
-            logger.warning(
-                "partition offset went back; the log was reset, counting from its new position",
-                metadata: metadata(record, ["previous": "\(position)"]))
-        }
-        currentRun.position = record.offset + 1
-        do {
-            let event = try decode(record.value)
-            aggregator.count(event.category, partition: currentRun.partition, offset: record.offset)
-        } catch {
-            currentRun.invalid += 1
-            reject(record, error)
-        }
-    }
-
-    private func decode(_ value: UnsafeRawBufferPointer?) throws(EventDecodingError) -> FoodEvent {
-        guard memoizes, let value else { return try decoder.decode(value) }
-        if let event = decodedValues.event(for: value) { return event }
-        let event = try decoder.decode(value)
-        decodedValues.insert(event, for: value)
-        return event
-    }
-
-    private func beginRun(of partition: SourcePartition) {
-        endRun()
-        let stored = owned[partition]
-        currentRun = Run(
-            partition: partition, isOwned: stored != nil,
-            position: aggregator.nextOffset(for: partition) ?? stored ?? nil)
-    }
-
-    private func endRun() {
-        if currentRun.records > 0 {
-            metrics.consumed(currentRun.records, from: currentRun.partition)
-            pollTally.records += currentRun.records
-            pollTally.dropped += currentRun.isOwned ? 0 : currentRun.records
-            pollTally.invalid += currentRun.invalid
-        }
-        currentRun = Run()
-    }
-
-    /// Ends a poll's visit: metrics, statistics, and pausing when a failing store holds a full batch.
-    func finishPoll() {
-        endRun()
-        let tally = pollTally
-        pollTally = PollTally()
-        guard tally.records > 0 else { return }
-        if batchStarted == nil, !aggregator.isEmpty { batchStarted = .now }
-        if retry.failingSince != nil, aggregator.recordCount >= configuration.maxBatchEvents, paused.isEmpty {
-            logger.warning(
-                "pausing consumption until the pending batch commits",
-                metadata: ["records": "\(aggregator.recordCount)"])
-            pauseOwnedPartitions()
-        }
-        statisticsBox.withLock {
-            $0.recordsPolled += tally.records
-            $0.recordsDropped += tally.dropped
-            $0.eventsInvalid += tally.invalid
-        }
-    }
-
-    private func reject(_ record: SourceRecordView, _ error: EventDecodingError) {
-        let destination = deadLetterSink == nil ? "skipping" : "dead-lettering"
-        logger.warning(
-            "\(destination) invalid event",
-            metadata: metadata(record, ["error.kind": "\(error.kind)", "error": "\(error.message)"]))
-        aggregator.skip(partition: record.partition, offset: record.offset)
-        if deadLetterSink != nil {
-            let now = Int64(Date().timeIntervalSince1970 * 1000)
-            deadLetters.append(DeadLetter(record: record.makeRecord(), error: error, rejectedAtMilliseconds: now))
-        }
-    }
-
-    func metadata(_ record: SourceRecordView, _ extra: Logger.Metadata = [:]) -> Logger.Metadata {
-        var metadata: Logger.Metadata = [
-            "topic": "\(record.partition.topic)", "partition": "\(record.partition.partition)",
-            "offset": "\(record.offset)",
-        ]
-        metadata.merge(extra) { $1 }
-        return metadata
-    }
-
     /// Whether the pending batch should be committed now.
     func flushDue() -> Bool {
         guard !aggregator.isEmpty else { return false }
@@ -243,13 +142,17 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
         guard let batchStarted else { return false }
         return aggregator.recordCount >= configuration.maxBatchEvents
             || ContinuousClock.now - batchStarted >= configuration.maxBatchDelay
+            || (sourceIdle && configuration.idleFlushDelay != nil)
     }
 
     private func pollTimeout() -> Duration {
         let now = ContinuousClock.now
-        let due = retry.nextAttempt ?? batchStarted.map { $0 + configuration.maxBatchDelay }
-        guard let due, !aggregator.isEmpty else { return configuration.pollTimeout }
-        return max(.zero, min(configuration.pollTimeout, due - now))
+        guard !aggregator.isEmpty else { return configuration.pollTimeout }
+        if let nextAttempt = retry.nextAttempt { return max(.zero, min(configuration.pollTimeout, nextAttempt - now)) }
+        guard let batchStarted else { return configuration.pollTimeout }
+        let due = batchStarted + configuration.maxBatchDelay - now
+        return max(
+            .zero, min(configuration.pollTimeout, due, configuration.idleFlushDelay ?? configuration.pollTimeout))
     }
 
     /// Forgets the pending batch and its dead letters.

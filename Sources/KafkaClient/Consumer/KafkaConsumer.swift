@@ -124,11 +124,7 @@ public final class KafkaConsumer: @unchecked Sendable {
             buffer = .allocate(capacity: maxMessages)
             bufferCapacity = maxMessages
         }
-        let count = rd_kafka_consume_batch_queue(queue, Int32(timeout.milliseconds), buffer, maxMessages)
-        if count < 0 {
-            let err = rd_kafka_last_error()
-            throw KafkaError(code: .consume, rdKafka: err, context: "consume")
-        }
+        let count = try collect(maxMessages: maxMessages, timeout: timeout)
         var index = 0
         defer {  // a fatal error stops the visit; the rest of the batch is still released
             while index < count {
@@ -217,6 +213,23 @@ public final class KafkaConsumer: @unchecked Sendable {
             throw KafkaError(code: .consume, rdKafka: err, context: "close")
         }
         logger.info("consumer left the group")
+    }
+
+    /// Fills `buffer` with what is ready now; when nothing is, waits up to `timeout` for the first message
+    /// and then takes what is ready with it. (`rd_kafka_consume_batch_queue` alone keeps waiting until the
+    /// batch is full or the timeout expires, which would hold every message of a slow stream for the whole
+    /// timeout.)
+    private func collect(maxMessages: Int, timeout: Duration) throws(KafkaError) -> Int {
+        var count = rd_kafka_consume_batch_queue(queue, 0, buffer, maxMessages)
+        if count == 0, timeout > .zero, let first = rd_kafka_consume_queue(queue, Int32(timeout.milliseconds)) {
+            buffer[0] = first
+            let more = maxMessages > 1 ? rd_kafka_consume_batch_queue(queue, 0, buffer + 1, maxMessages - 1) : 0
+            count = 1 + max(0, more)
+        }
+        guard count >= 0 else {
+            throw KafkaError(code: .consume, rdKafka: rd_kafka_last_error(), context: "consume")
+        }
+        return count
     }
 
     private func topicName(_ topic: OpaquePointer?) -> String {
