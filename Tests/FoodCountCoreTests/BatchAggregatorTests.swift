@@ -20,6 +20,20 @@ final class BatchAggregatorTests: XCTestCase {
         XCTAssertEqual(aggregator.countedCount, 3)
     }
 
+    func testCountingManyAtOnceEqualsCountingOneByOne() {
+        var oneByOne = BatchAggregator()
+        var atOnce = BatchAggregator()
+        for offset in Int64(10)..<Int64(13) { oneByOne.count("soup", partition: p0, offset: offset) }
+        oneByOne.count("taco", partition: p1, offset: 2)
+        atOnce.count("soup", times: 3, partition: p0, lastOffset: 12)
+        atOnce.count("taco", times: 1, partition: p1, lastOffset: 2)
+        atOnce.count("pie", times: 0, partition: p1, lastOffset: 99)
+
+        XCTAssertEqual(atOnce.makeBatch(expected: [:]), oneByOne.makeBatch(expected: [:]))
+        XCTAssertEqual(atOnce.countedCount, 4)
+        XCTAssertEqual(atOnce.nextOffset(for: p0), 13)
+    }
+
     func testRemovingAPartitionForgetsItsShareOnly() {
         var aggregator = BatchAggregator()
         aggregator.count("soup", partition: p0, offset: 0)

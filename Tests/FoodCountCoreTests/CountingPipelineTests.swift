@@ -164,6 +164,7 @@ final class CountingPipelineTests: XCTestCase {
         try runUntilDrained(pipeline, source)
 
         XCTAssertEqual(store.currentCounts, ["soup": 4])
+        XCTAssertEqual(store.currentOffsets, [p0: 6])
         XCTAssertEqual(sink.letters.map(\.record.offset), [1, 4])
         XCTAssertEqual(pipeline.statistics.eventsInvalid, 2)
     }
