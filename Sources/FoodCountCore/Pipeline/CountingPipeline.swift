@@ -33,7 +33,7 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
     var retry = RetryState()
     var metrics = PipelineMetrics()
     var failure: (any Error)?
-    var counter = RecordCounter()
+    @exclusivity(unchecked) var counter = RecordCounter()  // confined to the pipeline thread; hot
     /// Whether the last poll brought nothing (see `Configuration.idleFlushDelay`).
     var sourceIdle = false
     var pollTally = PollTally()
