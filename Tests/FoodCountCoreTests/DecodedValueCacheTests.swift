@@ -40,3 +40,10 @@ final class DecodedValueCacheTests: XCTestCase {
         XCTAssertNil(long.withUnsafeBytes { cache.event(for: $0) })
     }
 }
+
+extension DecodedValueCache {
+    /// The event of a value in the table, looked up the way the pipeline does: slot, then event.
+    fileprivate func event(for value: UnsafeRawBufferPointer) -> FoodEvent? {
+        slot(for: value).map { event(at: $0) }
+    }
+}

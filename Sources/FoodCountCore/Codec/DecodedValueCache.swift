@@ -30,11 +30,6 @@ struct DecodedValueCache {
     /// The event of the value in a slot returned by ``slot(for:)``.
     func event(at slot: Int) -> FoodEvent { events[slot]! }
 
-    /// The event of a value seen before, if it is in the table.
-    func event(for value: UnsafeRawBufferPointer) -> FoodEvent? {
-        slot(for: value).map { event(at: $0) }
-    }
-
     /// Whether the next ``insert(_:for:)`` of a new value clears the table first, invalidating every slot.
     var isFull: Bool { count == Self.capacity / 2 }
 
