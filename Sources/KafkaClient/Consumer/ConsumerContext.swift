@@ -12,6 +12,9 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
     let assignment = Mutex<Set<TopicPartition>>([])
     /// The last error librdkafka reported, cleared by a successful fetch.
     let lastError = Mutex<KafkaError?>(nil)
+    /// Partitions read to the end of their log: a PARTITION_EOF event came and no message since. Polling
+    /// thread only (rebalances run there too).
+    var partitionsAtEnd: Set<TopicPartition> = []
 
     init(logger: Logger, statisticsHandler: (@Sendable (String) -> Void)?) {
         self.statisticsHandler = statisticsHandler
@@ -47,6 +50,7 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
                     logger.error("assign failed: \(KafkaError(code: .consume, rdKafka: result, context: "assign"))")
                 }
             }
+            partitionsAtEnd.subtract(list)
             assignment.withLock { owned in
                 if !cooperative { owned.removeAll() }
                 owned.formUnion(list)
@@ -56,6 +60,7 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
             logger.info("partitions revoked", metadata: ["partitions": "\(list.sorted())", "lost": "\(lost)"])
             handler?.partitionsRevoked(list, lost: lost)
             assignment.withLock { $0.subtract(list) }
+            partitionsAtEnd.subtract(list)
             if cooperative {
                 if let error = rd_kafka_incremental_unassign(client, partitions) {
                     logger.error(
@@ -69,6 +74,7 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
             logger.error("rebalance error: \(KafkaError(code: .consume, rdKafka: err, context: "rebalance"))")
             handler?.partitionsRevoked(list, lost: true)
             assignment.withLock { $0.removeAll() }
+            partitionsAtEnd.removeAll()
             _ = rd_kafka_assign(client, nil)
         }
     }

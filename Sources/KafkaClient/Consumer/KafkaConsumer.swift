@@ -133,17 +133,20 @@ public final class KafkaConsumer: @unchecked Sendable {
             }
         }
         var visited = 0
+        var arrivals = ArrivalWatch(watching: !context.partitionsAtEnd.isEmpty)
         while index < count {
             guard let raw = buffer[index] else {
                 index += 1
                 continue
             }
             if raw.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                if raw.pointee.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { noteEnd(of: raw, &arrivals) }
                 try handleError(raw)  // when it throws, the deferred loop above releases this message too
                 rd_kafka_message_destroy(raw)
                 index += 1
                 continue
             }
+            if arrivals.watching { noteArrival(raw, &arrivals) }
             body(KafkaMessageView(raw: raw, topic: topicName(raw.pointee.rkt)))
             rd_kafka_message_destroy(raw)
             index += 1
@@ -151,6 +154,15 @@ public final class KafkaConsumer: @unchecked Sendable {
         }
         if visited > 0 { context.lastError.withLock { $0 = nil } }
         return visited
+    }
+
+    /// Whether this member owns partitions and has read every one of them to the end of its log, as of
+    /// the last poll (librdkafka's end-of-partition events; the caller never sees them): the stream has paused.
+    /// A poll owner can act on that at once (commit, report) rather than wait for an idle poll. Call on the
+    /// poll owner's thread.
+    public var isCaughtUp: Bool {
+        let owned = assignment
+        return !owned.isEmpty && owned.isSubset(of: context.partitionsAtEnd)
     }
 
     /// Commits offsets to Kafka asynchronously (the next offset to read, per partition).
@@ -230,6 +242,32 @@ public final class KafkaConsumer: @unchecked Sendable {
             throw KafkaError(code: .consume, rdKafka: rd_kafka_last_error(), context: "consume")
         }
         return count
+    }
+
+    /// Takes partitions off the set read to their end (after a seek, which moves their position).
+    func forgetEnds(of partitions: some Sequence<TopicPartition>) {
+        context.partitionsAtEnd.subtract(partitions)
+    }
+
+    /// Tracks, within one poll, whether messages may take partitions off ``ConsumerContext/partitionsAtEnd``;
+    /// messages come in runs of one partition, so only a run's first message is looked up.
+    private struct ArrivalWatch {
+        var watching: Bool
+        var last: (topic: OpaquePointer?, partition: Int32)?
+    }
+
+    private func noteEnd(of raw: UnsafeMutablePointer<rd_kafka_message_t>, _ arrivals: inout ArrivalWatch) {
+        guard let topic = raw.pointee.rkt else { return }
+        context.partitionsAtEnd.insert(TopicPartition(topic: topicName(topic), partition: raw.pointee.partition))
+        arrivals = ArrivalWatch(watching: true, last: nil)
+    }
+
+    private func noteArrival(_ raw: UnsafeMutablePointer<rd_kafka_message_t>, _ arrivals: inout ArrivalWatch) {
+        if let last = arrivals.last, last.topic == raw.pointee.rkt, last.partition == raw.pointee.partition { return }
+        arrivals.last = (raw.pointee.rkt, raw.pointee.partition)
+        context.partitionsAtEnd.remove(
+            TopicPartition(topic: topicName(raw.pointee.rkt), partition: raw.pointee.partition))
+        arrivals.watching = !context.partitionsAtEnd.isEmpty
     }
 
     private func topicName(_ topic: OpaquePointer?) -> String {
