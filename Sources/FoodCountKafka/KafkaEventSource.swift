@@ -112,6 +112,9 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, SourceHeader
         KafkaMessageView.headers(handle: token).map { SourceRecord.Header(name: $0.name, value: $0.value) }
     }
 
+    /// Implements `EventSource.isCaughtUp`, from librdkafka's end-of-partition events.
+    public var isCaughtUp: Bool { consumer.isCaughtUp }
+
     /// Implements `EventSource.commit`.
     public func commit(_ offsets: [SourcePartition: Int64]) {
         var converted: [TopicPartition: Int64] = [:]

@@ -84,6 +84,9 @@ public final class InMemoryEventSource: EventSource, @unchecked Sendable {
         }
     }
 
+    /// Implements `EventSource.isCaughtUp`: partitions are assigned and all of them are drained.
+    public var isCaughtUp: Bool { isDrained && !assignment.isEmpty }
+
     /// Implements `EventSource.start`.
     public func start(listener: any PartitionListener) throws {
         self.listener = listener

@@ -5,8 +5,10 @@ extension CountingPipeline {
         public var maxBatchEvents: Int
         /// Flush when the oldest record in the batch is this old.
         public var maxBatchDelay: Duration
-        /// Flush as soon as a poll of this long brings nothing new: the stream paused, so waiting for the size
-        /// or age rule would only delay the counts. `nil` waits for those rules.
+        /// Flush as soon as the stream pauses, rather than wait for the size or age rule, which would only
+        /// delay the counts. The stream has paused when the source reports every partition read to its end
+        /// (``EventSource/isCaughtUp``; such commits are spaced by this delay at least), or when a poll of this
+        /// long brings nothing. `nil` waits for the size and age rules.
         public var idleFlushDelay: Duration?
         /// The longest a poll blocks when idle.
         public var pollTimeout: Duration
@@ -25,7 +27,8 @@ extension CountingPipeline {
         /// - Parameters:
         ///   - maxBatchEvents: Flush at this many records.
         ///   - maxBatchDelay: Flush when the oldest record is this old.
-        ///   - idleFlushDelay: Flush when a poll this long brings nothing; `nil` never.
+        ///   - idleFlushDelay: Flush when the source is caught up (at most once per this delay), or when a
+        ///     poll this long brings nothing; `nil` never.
         ///   - pollTimeout: The longest an idle poll blocks.
         ///   - pollBatchSize: The most records per poll.
         ///   - retry: Backoff for transient store failures.

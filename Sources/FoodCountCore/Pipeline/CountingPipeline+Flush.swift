@@ -176,6 +176,7 @@ extension CountingPipeline {
         let counted = aggregator.countedCount
         aggregator.reset()
         batchStarted = nil
+        lastCommit = .now
         source.commit(next)
         statisticsBox.withLock {
             $0.flushes += 1

@@ -36,6 +36,10 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
     @exclusivity(unchecked) var counter = RecordCounter()  // confined to the pipeline thread; hot
     /// Whether the last poll brought nothing (see `Configuration.idleFlushDelay`).
     var sourceIdle = false
+    /// Whether the source had read every owned partition to its end after the last poll.
+    var sourceCaughtUp = false
+    /// When the last batch committed, which spaces out the commits of a stream that keeps pausing.
+    var lastCommit: ContinuousClock.Instant?
     var pollTally = PollTally()
 
     enum StopState { case running, stopping, abandoning }
@@ -115,6 +119,7 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
                 }
                 finishPoll()
                 sourceIdle = visited == 0
+                sourceCaughtUp = source.isCaughtUp
             }
             if try !flushRetrying(budget: configuration.shutdownRetryBudget) {
                 logger.warning(
@@ -140,9 +145,20 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
         guard !aggregator.isEmpty else { return false }
         if let nextAttempt = retry.nextAttempt { return ContinuousClock.now >= nextAttempt }
         guard let batchStarted else { return false }
+        let now = ContinuousClock.now
         return aggregator.recordCount >= configuration.maxBatchEvents
-            || ContinuousClock.now - batchStarted >= configuration.maxBatchDelay
+            || now - batchStarted >= configuration.maxBatchDelay
             || (sourceIdle && configuration.idleFlushDelay != nil)
+            || caughtUpFlushWait(now: now) == .zero
+    }
+
+    /// How long until the pending batch may commit because the source is caught up (`nil`: not caught up,
+    /// or the rule is off). Commits of a caught-up stream are spaced by `idleFlushDelay` at least, so that a
+    /// stream that keeps pausing for a moment is not committed after every fetch.
+    private func caughtUpFlushWait(now: ContinuousClock.Instant) -> Duration? {
+        guard sourceCaughtUp, let spacing = configuration.idleFlushDelay else { return nil }
+        guard let lastCommit else { return .zero }
+        return max(.zero, lastCommit + spacing - now)
     }
 
     private func pollTimeout() -> Duration {
@@ -151,8 +167,8 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
         if let nextAttempt = retry.nextAttempt { return max(.zero, min(configuration.pollTimeout, nextAttempt - now)) }
         guard let batchStarted else { return configuration.pollTimeout }
         let due = batchStarted + configuration.maxBatchDelay - now
-        return max(
-            .zero, min(configuration.pollTimeout, due, configuration.idleFlushDelay ?? configuration.pollTimeout))
+        let idle = caughtUpFlushWait(now: now) ?? configuration.idleFlushDelay ?? configuration.pollTimeout
+        return max(.zero, min(configuration.pollTimeout, due, idle))
     }
 
     /// Forgets the pending batch and its dead letters.

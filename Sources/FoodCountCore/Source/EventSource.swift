@@ -23,6 +23,11 @@ public protocol EventSource: AnyObject, Sendable {
     @discardableResult
     func poll(maxRecords: Int, timeout: Duration, _ body: (SourceRecordView) -> Void) throws -> Int
 
+    /// Whether every owned partition has been read to the end of its log, as of the last poll: the stream
+    /// paused, so the pipeline may commit at once instead of waiting for an idle poll. The default is
+    /// `false`, for sources that cannot tell.
+    var isCaughtUp: Bool { get }
+
     /// Reports progress to the stream's own bookkeeping (for lag tooling). Best effort and asynchronous:
     /// the store stays the source of truth.
     /// - Parameter offsets: The next offset to read, per partition.
@@ -45,6 +50,9 @@ public protocol EventSource: AnyObject, Sendable {
 }
 
 extension EventSource {
+    /// Implements ``isCaughtUp`` for sources that cannot tell: never.
+    public var isCaughtUp: Bool { false }
+
     /// Lends the records of ``poll(maxRecords:timeout:)`` one by one: the default for sources that copy anyway.
     /// - Parameters:
     ///   - maxRecords: The most records to visit.
