@@ -15,6 +15,16 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
     /// Partitions read to the end of their log: a PARTITION_EOF event came and no message since. Polling
     /// thread only (rebalances run there too).
     var partitionsAtEnd: Set<TopicPartition> = []
+    /// The offset after the last message delivered, per partition, since its assignment. Polling thread only.
+    var positions: [TopicPartition: Int64] = [:]
+
+    /// Forgets what polling learned about partitions whose position changes (assignment, revocation, seek).
+    func forgetProgress(of partitions: some Sequence<TopicPartition>) {
+        for partition in partitions {
+            partitionsAtEnd.remove(partition)
+            positions.removeValue(forKey: partition)
+        }
+    }
 
     init(logger: Logger, statisticsHandler: (@Sendable (String) -> Void)?) {
         self.statisticsHandler = statisticsHandler
@@ -50,7 +60,7 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
                     logger.error("assign failed: \(KafkaError(code: .consume, rdKafka: result, context: "assign"))")
                 }
             }
-            partitionsAtEnd.subtract(list)
+            forgetProgress(of: list)
             assignment.withLock { owned in
                 if !cooperative { owned.removeAll() }
                 owned.formUnion(list)
@@ -60,7 +70,7 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
             logger.info("partitions revoked", metadata: ["partitions": "\(list.sorted())", "lost": "\(lost)"])
             handler?.partitionsRevoked(list, lost: lost)
             assignment.withLock { $0.subtract(list) }
-            partitionsAtEnd.subtract(list)
+            forgetProgress(of: list)
             if cooperative {
                 if let error = rd_kafka_incremental_unassign(client, partitions) {
                     logger.error(
@@ -75,6 +85,7 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
             handler?.partitionsRevoked(list, lost: true)
             assignment.withLock { $0.removeAll() }
             partitionsAtEnd.removeAll()
+            positions.removeAll()
             _ = rd_kafka_assign(client, nil)
         }
     }

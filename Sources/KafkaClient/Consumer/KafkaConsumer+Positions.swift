@@ -41,7 +41,7 @@ extension KafkaConsumer {
         if let error = rd_kafka_seek_partitions(handle, list, Int32(timeout.milliseconds)) {
             throw KafkaError(code: .consume, consuming: error, context: "seek")
         }
-        forgetEnds(of: offsets.keys)
+        forgetProgress(of: offsets.keys)
     }
 }
 

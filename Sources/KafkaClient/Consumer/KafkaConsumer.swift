@@ -133,36 +133,51 @@ public final class KafkaConsumer: @unchecked Sendable {
             }
         }
         var visited = 0
-        var arrivals = ArrivalWatch(watching: !context.partitionsAtEnd.isEmpty)
+        var run = PartitionRun()
         while index < count {
             guard let raw = buffer[index] else {
                 index += 1
                 continue
             }
             if raw.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                if raw.pointee.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { noteEnd(of: raw, &arrivals) }
+                if raw.pointee.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { noteEnd(of: raw, &run) }
                 try handleError(raw)  // when it throws, the deferred loop above releases this message too
                 rd_kafka_message_destroy(raw)
                 index += 1
                 continue
             }
-            if arrivals.watching { noteArrival(raw, &arrivals) }
+            if raw.pointee.rkt != run.topic || raw.pointee.partition != run.partition { beginRun(raw, &run) }
+            run.next = raw.pointee.offset + 1
             body(KafkaMessageView(raw: raw, topic: topicName(raw.pointee.rkt)))
             rd_kafka_message_destroy(raw)
             index += 1
             visited += 1
         }
+        endRun(run)
         if visited > 0 { context.lastError.withLock { $0 = nil } }
         return visited
     }
 
     /// Whether this member owns partitions and has read every one of them to the end of its log, as of
-    /// the last poll (librdkafka's end-of-partition events; the caller never sees them): the stream has paused.
-    /// A poll owner can act on that at once (commit, report) rather than wait for an idle poll. Call on the
-    /// poll owner's thread.
+    /// the last poll (see ``isAtEnd(_:)``): the stream has paused. A poll owner can act on that at once
+    /// (commit, report) rather than wait for an idle poll. Call on the poll owner's thread.
     public var isCaughtUp: Bool {
         let owned = assignment
-        return !owned.isEmpty && owned.isSubset(of: context.partitionsAtEnd)
+        return !owned.isEmpty && owned.allSatisfy(isAtEnd)
+    }
+
+    /// Whether a partition has been read to the end of its log, as of the last poll: its position reached
+    /// the high watermark of the last fetch response (known with the last message, no extra round trip),
+    /// or librdkafka reported the end of the partition (an empty partition, or offsets that carry no
+    /// message, such as transaction markers). The end events never reach the caller. Call on the poll
+    /// owner's thread.
+    /// - Parameter partition: An assigned partition.
+    public func isAtEnd(_ partition: TopicPartition) -> Bool {
+        if context.partitionsAtEnd.contains(partition) { return true }
+        guard let position = context.positions[partition], let (_, high) = cachedWatermarks(for: partition) else {
+            return false
+        }
+        return position >= high
     }
 
     /// Commits offsets to Kafka asynchronously (the next offset to read, per partition).
@@ -244,30 +259,37 @@ public final class KafkaConsumer: @unchecked Sendable {
         return count
     }
 
-    /// Takes partitions off the set read to their end (after a seek, which moves their position).
-    func forgetEnds(of partitions: some Sequence<TopicPartition>) {
-        context.partitionsAtEnd.subtract(partitions)
+    /// Forgets what polling learned about partitions (after a seek, which moves their position).
+    func forgetProgress(of partitions: some Sequence<TopicPartition>) {
+        context.forgetProgress(of: partitions)
     }
 
-    /// Tracks, within one poll, whether messages may take partitions off ``ConsumerContext/partitionsAtEnd``;
-    /// messages come in runs of one partition, so only a run's first message is looked up.
-    private struct ArrivalWatch {
-        var watching: Bool
-        var last: (topic: OpaquePointer?, partition: Int32)?
+    /// The run of one partition a poll is visiting. Messages come in runs, so positions and the end set
+    /// are updated once per run, not once per message.
+    private struct PartitionRun {
+        var topic: OpaquePointer?
+        var partition: Int32 = -1
+        var next: Int64 = -1
     }
 
-    private func noteEnd(of raw: UnsafeMutablePointer<rd_kafka_message_t>, _ arrivals: inout ArrivalWatch) {
+    private func beginRun(_ raw: UnsafeMutablePointer<rd_kafka_message_t>, _ run: inout PartitionRun) {
+        endRun(run)
+        run = PartitionRun(topic: raw.pointee.rkt, partition: raw.pointee.partition)
+        if !context.partitionsAtEnd.isEmpty {
+            context.partitionsAtEnd.remove(TopicPartition(topic: topicName(run.topic), partition: run.partition))
+        }
+    }
+
+    private func endRun(_ run: PartitionRun) {
+        guard run.next >= 0 else { return }
+        context.positions[TopicPartition(topic: topicName(run.topic), partition: run.partition)] = run.next
+    }
+
+    private func noteEnd(of raw: UnsafeMutablePointer<rd_kafka_message_t>, _ run: inout PartitionRun) {
         guard let topic = raw.pointee.rkt else { return }
+        endRun(run)
+        run = PartitionRun()  // a message after the event starts a new run, which takes the partition off
         context.partitionsAtEnd.insert(TopicPartition(topic: topicName(topic), partition: raw.pointee.partition))
-        arrivals = ArrivalWatch(watching: true, last: nil)
-    }
-
-    private func noteArrival(_ raw: UnsafeMutablePointer<rd_kafka_message_t>, _ arrivals: inout ArrivalWatch) {
-        if let last = arrivals.last, last.topic == raw.pointee.rkt, last.partition == raw.pointee.partition { return }
-        arrivals.last = (raw.pointee.rkt, raw.pointee.partition)
-        context.partitionsAtEnd.remove(
-            TopicPartition(topic: topicName(raw.pointee.rkt), partition: raw.pointee.partition))
-        arrivals.watching = !context.partitionsAtEnd.isEmpty
     }
 
     private func topicName(_ topic: OpaquePointer?) -> String {
