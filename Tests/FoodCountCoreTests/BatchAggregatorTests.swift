@@ -47,6 +47,32 @@ final class BatchAggregatorTests: XCTestCase {
         XCTAssertEqual(aggregator.countedCount, 1)
     }
 
+    func testMergingAnEarlierBatchBackAddsItsDeltasAndKeepsTheLaterOffsets() {
+        var earlier = BatchAggregator()
+        earlier.count("soup", partition: p0, offset: 0)
+        earlier.skip(partition: p0, offset: 1)
+        earlier.count("taco", partition: p1, offset: 7)
+        var later = BatchAggregator()
+        later.count("soup", partition: p0, offset: 2)
+        later.count("pie", partition: p0, offset: 3)
+        var together = BatchAggregator()
+        together.count("soup", partition: p0, offset: 0)
+        together.skip(partition: p0, offset: 1)
+        together.count("soup", partition: p0, offset: 2)
+        together.count("pie", partition: p0, offset: 3)
+        together.count("taco", partition: p1, offset: 7)
+
+        later.merge(earlier: earlier)
+
+        XCTAssertEqual(later.makeBatch(expected: [p0: 0]), together.makeBatch(expected: [p0: 0]))
+        XCTAssertEqual(later.makeBatch(expected: [:]).offsets[p0]?.next, 4, "the later batch's position wins")
+        XCTAssertEqual(later.makeBatch(expected: [:]).offsets[p1]?.next, 8, "a partition only the earlier one had")
+        XCTAssertEqual(later.recordCount, 5)
+        XCTAssertEqual(later.countedCount, 4)
+        later.remove([p0])
+        XCTAssertEqual(later.recordCount, 1, "per-partition record counts were merged too")
+    }
+
     func testResetEmptiesTheBatch() {
         var aggregator = BatchAggregator()
         aggregator.count("soup", partition: p0, offset: 0)

@@ -18,19 +18,6 @@ final class CountingPipelineTests: XCTestCase {
         CountingPipeline(source: source, store: store, configuration: configuration)
     }
 
-    /// Starts the pipeline on a thread; the returned closure stops it and waits for it to return.
-    private func start(_ pipeline: CountingPipeline) -> () -> Void {
-        let finished = expectation(description: "stopped")
-        Thread {
-            try? pipeline.run()
-            finished.fulfill()
-        }.start()
-        return {
-            pipeline.requestStop()
-            self.wait(for: [finished], timeout: 5)
-        }
-    }
-
     /// Runs the pipeline on a thread until the source is drained and everything is committed, then stops it.
     private func runUntilDrained(
         _ pipeline: CountingPipeline, _ source: InMemoryEventSource, timeout: TimeInterval = 10
@@ -324,6 +311,21 @@ final class NumberingDecoder: EventDecoder, @unchecked Sendable {
     func decode(_ value: UnsafeRawBufferPointer?) throws(EventDecodingError) -> FoodEvent {
         calls += 1
         return FoodEvent(category: "call-\(calls)")
+    }
+}
+
+extension XCTestCase {
+    /// Starts the pipeline on a thread; the returned closure stops it and waits for it to return.
+    func start(_ pipeline: CountingPipeline) -> () -> Void {
+        let finished = expectation(description: "stopped")
+        Thread {
+            try? pipeline.run()
+            finished.fulfill()
+        }.start()
+        return {
+            pipeline.requestStop()
+            self.wait(for: [finished], timeout: 10)
+        }
     }
 }
 

@@ -93,6 +93,24 @@ public struct BatchAggregator: Sendable {
         }
     }
 
+    /// Takes back an earlier batch whose commit failed, so that both commit together: deltas add up, and
+    /// each partition keeps the later batch's next offset where it has one.
+    /// - Parameter earlier: The batch that came before this one.
+    public mutating func merge(earlier: BatchAggregator) {
+        recent = nil
+        for (partition, old) in earlier.partitions {
+            guard var current = partitions[partition] else {
+                partitions[partition] = old
+                continue
+            }
+            current.deltas.merge(old.deltas, uniquingKeysWith: +)
+            current.records += old.records
+            partitions[partition] = current
+        }
+        recordCount += earlier.recordCount
+        countedCount += earlier.countedCount
+    }
+
     /// Merges the partitions into one store batch.
     /// - Parameter expected: The next offset the store holds now per partition (`nil` for none).
     public func makeBatch(expected: [SourcePartition: Int64?]) -> CountBatch {

@@ -4,11 +4,12 @@ import Logging
 import Synchronization
 
 extension CountingPipeline {
-    /// One attempt to commit the pending batch: dead letters first, then counts and offsets in one store
-    /// transaction, then the offsets to the source.
+    /// One attempt to commit the pending batch, on this thread: first the outcome of the commit in flight,
+    /// then dead letters, then counts and offsets in one store transaction, then the offsets to the source.
     /// - Returns: `true` when committed (or nothing was pending), `false` after a transient failure.
     /// - Throws: A failure that retrying cannot fix.
     func attemptFlush() throws -> Bool {
+        guard try settleCommit(waiting: true) else { return false }
         guard !aggregator.isEmpty else {
             batchStarted = nil
             return true
@@ -20,7 +21,10 @@ extension CountingPipeline {
             let failure: StoreError
             do {
                 try store.commit(batch)
-                finishFlush(batch, started: started)
+                let counted = aggregator.countedCount
+                aggregator.reset()
+                batchStarted = nil
+                finishFlush(batch, counted: counted, started: started)
                 return true
             } catch {
                 failure = error
@@ -34,17 +38,22 @@ extension CountingPipeline {
                 continue
             }
             guard failure.isTransient else { throw failure }
-            healthBox.withLock {
-                $0.storeWritable = false
-                $0.lastError = "\(failure)"
-            }
-            noteFailure(failure)
+            noteStoreFailure(failure)
             return false
         }
     }
 
+    /// Marks the store unwritable and counts the failed attempt.
+    func noteStoreFailure(_ failure: StoreError) {
+        healthBox.withLock {
+            $0.storeWritable = false
+            $0.lastError = "\(failure)"
+        }
+        noteFailure(failure)
+    }
+
     /// Sends pending dead letters; keeps those that failed. Returns whether all were acknowledged.
-    private func sendDeadLetters() -> Bool {
+    func sendDeadLetters() -> Bool {
         guard let deadLetterSink else { return true }
         let results = deadLetterSink.send(deadLetters)
         var remaining: [DeadLetter] = []
@@ -74,25 +83,40 @@ extension CountingPipeline {
     }
 
     /// Flushes from the run loop; on a transient failure schedules the next attempt with backoff.
+    ///
+    /// While commits succeed, the batch goes to the commit worker and polling goes on (one commit in flight
+    /// at a time); after a failure, commits are synchronous until one succeeds again.
     func flushFromLoop() throws {
-        guard try attemptFlush() else {
-            retry.attempts += 1
-            let now = ContinuousClock.now
-            let since = retry.failingSince ?? now
-            retry.failingSince = since
-            let delay = configuration.retry.delay(attempt: retry.attempts)
-            retry.nextAttempt = now + delay
-            if now - since >= configuration.retryBudget, !health.retryBudgetExhausted {
-                logger.error(
-                    "commits have failed for longer than the retry budget; pausing consumption and reporting not ready",
-                    metadata: ["budget": "\(configuration.retryBudget)", "attempts": "\(retry.attempts)"])
-                pauseOwnedPartitions()  // before the flag, so that whoever sees the flag sees the pause too
-                healthBox.withLock { $0.retryBudgetExhausted = true }
+        if retry.failingSince == nil {
+            guard try settleCommit(waiting: true) else { return scheduleRetry() }
+            if aggregator.isEmpty {
+                batchStarted = nil
+            } else if !startCommit() {
+                scheduleRetry()
             }
-            logger.warning("commit failed; retrying", metadata: ["attempt": "\(retry.attempts)", "delay": "\(delay)"])
             return
         }
+        guard try attemptFlush() else { return scheduleRetry() }
         recovered()
+    }
+
+    /// Schedules the next attempt after a failed one, with backoff; past the retry budget, pauses
+    /// consumption and reports not ready.
+    func scheduleRetry() {
+        retry.attempts += 1
+        let now = ContinuousClock.now
+        let since = retry.failingSince ?? now
+        retry.failingSince = since
+        let delay = configuration.retry.delay(attempt: retry.attempts)
+        retry.nextAttempt = now + delay
+        if now - since >= configuration.retryBudget, !health.retryBudgetExhausted {
+            logger.error(
+                "commits have failed for longer than the retry budget; pausing consumption and reporting not ready",
+                metadata: ["budget": "\(configuration.retryBudget)", "attempts": "\(retry.attempts)"])
+            pauseOwnedPartitions()  // before the flag, so that whoever sees the flag sees the pause too
+            healthBox.withLock { $0.retryBudgetExhausted = true }
+        }
+        logger.warning("commit failed; retrying", metadata: ["attempt": "\(retry.attempts)", "delay": "\(delay)"])
     }
 
     /// Flushes now, retrying with backoff for at most `budget` (for revocation and shutdown).
@@ -111,7 +135,7 @@ extension CountingPipeline {
         }
     }
 
-    private func noteFailure(_ error: any Error) {
+    func noteFailure(_ error: any Error) {
         statisticsBox.withLock { $0.flushRetries += 1 }
         metrics.retries.increment()
         logger.warning("commit attempt failed", metadata: ["error": "\(error)"])
@@ -147,7 +171,7 @@ extension CountingPipeline {
         pauseOwnedPartitions()
     }
 
-    private func dropFenced(_ error: StoreError) {
+    func dropFenced(_ error: StoreError) {
         logger.error(
             "another consumer moved on; dropping this member's stale work for those partitions",
             metadata: ["partitions": "\(error.partitions.sorted())", "error": "\(error)"])
@@ -167,15 +191,13 @@ extension CountingPipeline {
         metrics.assigned.record(owned.count)
     }
 
-    private func finishFlush(_ batch: CountBatch, started: ContinuousClock.Instant) {
+    /// Books a committed batch: the offsets it stored, the source's own bookkeeping, statistics and metrics.
+    func finishFlush(_ batch: CountBatch, counted: Int, started: ContinuousClock.Instant) {
         var next: [SourcePartition: Int64] = [:]
-        for (partition, advance) in batch.offsets {
+        for (partition, advance) in batch.offsets where owned[partition] != nil {
             owned[partition] = advance.next
             next[partition] = advance.next
         }
-        let counted = aggregator.countedCount
-        aggregator.reset()
-        batchStarted = nil
         lastCommit = .now
         source.commit(next)
         statisticsBox.withLock {

@@ -49,7 +49,8 @@ extension CountingPipeline {
         let stored = owned[partition]
         counter.run = .init(
             partition: partition, isOwned: stored != nil,
-            position: aggregator.nextOffset(for: partition) ?? stored ?? nil)
+            position: aggregator.nextOffset(for: partition) ?? inFlight?.aggregator.nextOffset(for: partition) ?? stored
+                ?? nil)
     }
 
     /// Ends the current run: its tally goes to the aggregator and its figures to the poll's.

@@ -29,6 +29,12 @@ extension CountingPipeline {
     public func partitionsRevoked(_ partitions: [SourcePartition], lost: Bool) {
         endRun()  // the current run's tally belongs to the batch being flushed or dropped
         (lost ? metrics.losses : metrics.revokes).increment()
+        do {
+            _ = try settleCommit(waiting: true)  // a failed batch is back in the pending one, flushed or dropped below
+        } catch {
+            logger.error("commit before revocation failed", metadata: ["error": "\(error)"])
+            failure = error
+        }
         if lost || failure != nil {
             logger.warning("assignment lost; dropping pending work", metadata: ["partitions": "\(partitions.sorted())"])
         } else {

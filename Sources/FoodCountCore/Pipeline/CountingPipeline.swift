@@ -5,7 +5,8 @@ import Synchronization
 
 /// Reads records from a source, decodes them, aggregates a batch and commits it with its offsets.
 ///
-/// The pipeline runs on one dedicated thread (``run()`` blocks) and is the source's partition listener:
+/// The pipeline runs on one dedicated thread (``run()`` blocks), while a second one writes the previous
+/// batch to the store, so that polling goes on during the commit. It is the source's partition listener:
 /// on assignment it starts each partition at the store's offset, on revocation it flushes before
 /// returning, and on a lost assignment it drops the pending work of those partitions. Records that cannot
 /// be counted go to the dead-letter sink, and their offsets are stored only once the sink acknowledged
@@ -23,6 +24,7 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
     let stopState = Mutex<StopState>(.running)
     let statisticsBox = Mutex(PipelineStatistics())
     let healthBox = Mutex(PipelineHealth())
+    let committer: CommitWorker
 
     // Confined to the pipeline thread.
     var aggregator = BatchAggregator()
@@ -33,6 +35,8 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
     var retry = RetryState()
     var metrics = PipelineMetrics()
     var failure: (any Error)?
+    /// The batch the commit worker is writing, if any.
+    var inFlight: InFlightCommit?
     @exclusivity(unchecked) var counter = RecordCounter()  // confined to the pipeline thread; hot
     /// Whether the last poll brought nothing (see `Configuration.idleFlushDelay`).
     var sourceIdle = false
@@ -81,6 +85,7 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
         self.deadLetterSink = deadLetterSink
         self.configuration = configuration
         self.logger = logger
+        self.committer = CommitWorker(store: store) { [source] in source.wakeup() }
     }
 
     /// What the pipeline has done so far. Safe from any thread.
@@ -112,13 +117,15 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
         do {
             while stopState.withLock({ $0 == .running }) {
                 if let failure { throw failure }
+                if inFlight != nil, try !settleCommit(waiting: false) { scheduleRetry() }
                 if flushDue() { try flushFromLoop() }
                 keepPausedWhileDegraded()
+                let pollStarted = ContinuousClock.now
                 let visited = try source.poll(maxRecords: configuration.pollBatchSize, timeout: pollTimeout()) {
                     process($0)
                 }
                 finishPoll()
-                sourceIdle = visited == 0
+                sourceIdle = visited == 0 && wasIdle(since: pollStarted)
                 sourceCaughtUp = source.isCaughtUp
             }
             if try !flushRetrying(budget: configuration.shutdownRetryBudget) {
@@ -132,6 +139,7 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
             // Commit nothing more: the pending batch is dropped (its offsets are not stored either, so it
             // will be read again), and the close below must not flush it.
             failure = error
+            _ = try? settleCommit(waiting: true)  // no commit may run once this returns
             dropPending()
             try? source.close()
             throw error
@@ -150,6 +158,14 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
             || now - batchStarted >= configuration.maxBatchDelay
             || (sourceIdle && configuration.idleFlushDelay != nil)
             || caughtUpFlushWait(now: now) == .zero
+    }
+
+    /// Whether an empty poll that began at `start` waited the whole idle delay: a poll woken early (by the
+    /// commit worker, or a stop) says nothing about the stream.
+    private func wasIdle(since start: ContinuousClock.Instant) -> Bool {
+        guard let idle = configuration.idleFlushDelay else { return false }
+        let wait = min(idle, configuration.pollTimeout) - .milliseconds(1)  // timers may fire a hair early
+        return ContinuousClock.now - start >= wait
     }
 
     /// How long until the pending batch may commit because the source is caught up (`nil`: not caught up,

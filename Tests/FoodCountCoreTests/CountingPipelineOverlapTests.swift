@@ -1,0 +1,156 @@
+import FoodCountTesting
+import Foundation
+import XCTest
+
+@testable import FoodCountCore
+
+/// Overlapped commits: the pipeline polls while the commit worker writes the previous batch.
+final class CountingPipelineOverlapTests: XCTestCase {
+    private let p0 = SourcePartition(topic: "message", partition: 0)
+
+    private func soups(_ count: Int) -> [String] { Array(repeating: #"{"food": "soup"}"#, count: count) }
+
+    /// A pipeline committing every 10 records (polls of 10) into `store`; it waits for nothing else.
+    private func makePipeline(
+        _ source: InMemoryEventSource, _ store: GatedCountStore, pollTimeout: Duration = .milliseconds(500)
+    ) -> CountingPipeline {
+        CountingPipeline(
+            source: source, store: store,
+            configuration: .init(
+                maxBatchEvents: 10, maxBatchDelay: .seconds(60), pollTimeout: pollTimeout, pollBatchSize: 10,
+                retry: RetryPolicy(initialDelay: .milliseconds(2), maxDelay: .milliseconds(10))))
+    }
+
+    /// Each committed batch must expect exactly the offset the one before it stored (the fencing chain).
+    private func assertOffsetsChain(_ batches: [CountBatch], file: StaticString = #filePath, line: UInt = #line) {
+        var stored: Int64?
+        for batch in batches {
+            XCTAssertEqual(batch.offsets[p0]?.expected, stored, file: file, line: line)
+            stored = batch.offsets[p0]?.next ?? stored
+        }
+    }
+
+    func testPollingGoesOnWhileABatchCommitsAndOnlyOneCommitRunsAtATime() throws {
+        let source = InMemoryEventSource(assignOnStart: [p0])
+        source.append(strings: soups(30), to: p0)
+        let store = GatedCountStore()
+        let pipeline = makePipeline(source, store)
+        let stop = start(pipeline)
+
+        let readOn = eventuallyTrue(timeout: 5) { pipeline.statistics.recordsPolled == 20 }
+        Thread.sleep(forTimeInterval: 0.2)
+        XCTAssertTrue(readOn, "the second batch was read while the first one's commit was held")
+        XCTAssertEqual(pipeline.statistics.recordsPolled, 20, "a full batch waits for the commit in flight")
+        XCTAssertEqual(store.commitsStarted, 1)
+        XCTAssertEqual(store.inner.committedBatches.count, 0)
+
+        store.open()
+        XCTAssertTrue(eventuallyTrue(timeout: 5) { store.inner.currentOffsets == [self.p0: 30] })
+        stop()
+        XCTAssertEqual(store.mostAtOnce, 1)
+        XCTAssertEqual(store.inner.currentCounts, ["soup": 30])
+        XCTAssertEqual(store.inner.committedBatches.map { $0.offsets[p0]?.next }, [10, 20, 30])
+        assertOffsetsChain(store.inner.committedBatches)
+        XCTAssertEqual(source.committedOffsets, [p0: 30], "the source hears of every commit")
+        XCTAssertEqual(pipeline.statistics.eventsCommitted, 30)
+    }
+
+    func testABatchWhoseCommitFailsInFlightCommitsLaterWithTheNewerRecords() throws {
+        let source = InMemoryEventSource(assignOnStart: [p0])
+        source.append(strings: soups(10), to: p0)
+        let store = GatedCountStore()
+        store.inner.failNextCommits(with: [StoreError(code: .busy, message: "database is locked")])
+        let pipeline = makePipeline(source, store)
+        let stop = start(pipeline)
+        XCTAssertTrue(eventuallyTrue(timeout: 5) { store.commitsStarted == 1 })
+        source.append(strings: Array(repeating: #"{"food": "taco"}"#, count: 5), to: p0)
+        XCTAssertTrue(eventuallyTrue(timeout: 5) { pipeline.statistics.recordsPolled == 15 })
+
+        store.open()  // the held commit fails; its 10 records join the 5 newer ones
+        XCTAssertTrue(eventuallyTrue(timeout: 5) { store.inner.currentOffsets == [self.p0: 15] })
+        stop()
+
+        XCTAssertEqual(store.inner.currentCounts, ["soup": 10, "taco": 5])
+        XCTAssertEqual(store.inner.committedBatches.map(\.eventCount), [15], "one batch: the failed one and the newer")
+        assertOffsetsChain(store.inner.committedBatches)
+        XCTAssertEqual(pipeline.statistics.flushRetries, 1)
+        XCTAssertEqual(pipeline.statistics.eventsCommitted, 15)
+        XCTAssertTrue(pipeline.health.storeWritable, "the retry succeeded")
+    }
+
+    func testRevocationWaitsForTheCommitInFlightBeforeReturningEvenWhenTheAssignmentIsLost() throws {
+        for lost in [false, true] {
+            let source = InMemoryEventSource(assignOnStart: [p0])
+            source.append(strings: soups(10), to: p0)
+            let store = GatedCountStore()
+            let pipeline = makePipeline(source, store, pollTimeout: .milliseconds(20))
+            let stop = start(pipeline)
+            XCTAssertTrue(eventuallyTrue(timeout: 5) { store.commitsStarted == 1 })
+
+            source.revoke([p0], lost: lost)
+            Thread.sleep(forTimeInterval: 0.3)  // polls of 20 ms: the revocation was delivered by now
+            XCTAssertEqual(source.assignment, [p0], "lost: \(lost): the revocation waits for the held commit")
+            store.open()
+            XCTAssertTrue(eventuallyTrue(timeout: 5) { source.assignment.isEmpty })
+            stop()
+
+            XCTAssertEqual(store.inner.currentOffsets, [p0: 10], "lost: \(lost)")
+            XCTAssertEqual(source.committedOffsets, [p0: 10], "lost: \(lost): booked before the partition went")
+            XCTAssertEqual(pipeline.statistics.eventsCommitted, 10, "lost: \(lost)")
+        }
+    }
+
+    func testStoppingWaitsForTheCommitInFlightAndBooksIt() throws {
+        let source = InMemoryEventSource(assignOnStart: [p0])
+        source.append(strings: soups(10), to: p0)
+        let store = GatedCountStore()
+        let pipeline = makePipeline(source, store)
+        let returned = LockedBox(false)
+        Thread {
+            try? pipeline.run()
+            returned.value = true
+        }.start()
+        XCTAssertTrue(eventuallyTrue(timeout: 5) { store.commitsStarted == 1 })
+
+        pipeline.requestStop()
+        Thread.sleep(forTimeInterval: 0.3)
+        XCTAssertFalse(returned.value, "run() must not return while its commit is still being written")
+        store.open()
+
+        XCTAssertTrue(eventuallyTrue(timeout: 5) { returned.value })
+        XCTAssertEqual(store.inner.currentOffsets, [p0: 10])
+        XCTAssertEqual(source.committedOffsets, [p0: 10])
+        XCTAssertEqual(pipeline.statistics.eventsCommitted, 10)
+        XCTAssertTrue(source.isClosed)
+    }
+}
+
+/// A store that holds every commit until ``open()``, and records how many ran at once.
+final class GatedCountStore: CountStore, @unchecked Sendable {
+    let inner = InMemoryCountStore()
+    private let lock = NSLock()
+    private var isOpen = false
+    private var running = 0
+    private var started = 0
+    private var most = 0
+
+    var commitsStarted: Int { lock.withLock { started } }
+    var mostAtOnce: Int { lock.withLock { most } }
+
+    func open() { lock.withLock { isOpen = true } }
+
+    func storedOffsets(for partitions: [SourcePartition]) throws(StoreError) -> [SourcePartition: Int64] {
+        try inner.storedOffsets(for: partitions)
+    }
+
+    func commit(_ batch: CountBatch) throws(StoreError) {
+        lock.withLock {
+            started += 1
+            running += 1
+            most = max(most, running)
+        }
+        defer { lock.withLock { running -= 1 } }
+        while !lock.withLock({ isOpen }) { Thread.sleep(forTimeInterval: 0.002) }
+        try inner.commit(batch)
+    }
+}
