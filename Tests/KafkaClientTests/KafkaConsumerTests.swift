@@ -133,6 +133,9 @@ final class KafkaConsumerTests: XCTestCase {
         XCTAssertEqual(properties["fetch.max.bytes"], "2000000")
         XCTAssertEqual(properties["queued.min.messages"], "500")
         XCTAssertEqual(properties["fetch.queue.backoff.ms"], "5", "librdkafka's 1 s default stalls a fast consumer")
+        XCTAssertEqual(
+            properties["enable.partition.eof"], "false",
+            "with batch consumption, an end event moves librdkafka's resume position one message too far")
     }
 
     func testWakeupMakesABlockedPollReturnEarly() throws {

@@ -40,8 +40,8 @@ final class CommitWorker: @unchecked Sendable {
             result = .failure(error)
         }
         outcome.withLock { $0 = result }
+        onFinish()  // before the signal: once the pipeline has the outcome, the worker touches nothing of it
         finished.signal()
-        onFinish()
     }
 
     /// The outcome of the commit in flight; `nil` when none was started, or when it still runs and

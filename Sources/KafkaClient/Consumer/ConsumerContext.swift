@@ -12,18 +12,13 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
     let assignment = Mutex<Set<TopicPartition>>([])
     /// The last error librdkafka reported, cleared by a successful fetch.
     let lastError = Mutex<KafkaError?>(nil)
-    /// Partitions read to the end of their log: a PARTITION_EOF event came and no message since. Polling
-    /// thread only (rebalances run there too).
-    var partitionsAtEnd: Set<TopicPartition> = []
-    /// The offset after the last message delivered, per partition, since its assignment. Polling thread only.
+    /// The next offset to read per partition, when known: the offset it was assigned at, then the one after
+    /// the last message delivered. Polling thread only (rebalances run there too).
     var positions: [TopicPartition: Int64] = [:]
 
-    /// Forgets what polling learned about partitions whose position changes (assignment, revocation, seek).
+    /// Forgets the positions of partitions that move (assignment, revocation, seek).
     func forgetProgress(of partitions: some Sequence<TopicPartition>) {
-        for partition in partitions {
-            partitionsAtEnd.remove(partition)
-            positions.removeValue(forKey: partition)
-        }
+        for partition in partitions { positions.removeValue(forKey: partition) }
     }
 
     init(logger: Logger, statisticsHandler: (@Sendable (String) -> Void)?) {
@@ -41,10 +36,12 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
         switch err {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
             let starts = handler?.partitionsAssigned(list) ?? [:]
+            forgetProgress(of: list)
             if let partitions {
                 for index in 0..<Int(partitions.pointee.cnt) {
                     let start = starts[list[index]] ?? .committed
                     partitions.pointee.elems[index].offset = start.librdkafkaOffset
+                    if case .offset(let offset) = start { positions[list[index]] = offset }
                 }
             }
             logger.info(
@@ -60,7 +57,6 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
                     logger.error("assign failed: \(KafkaError(code: .consume, rdKafka: result, context: "assign"))")
                 }
             }
-            forgetProgress(of: list)
             assignment.withLock { owned in
                 if !cooperative { owned.removeAll() }
                 owned.formUnion(list)
@@ -84,7 +80,6 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
             logger.error("rebalance error: \(KafkaError(code: .consume, rdKafka: err, context: "rebalance"))")
             handler?.partitionsRevoked(list, lost: true)
             assignment.withLock { $0.removeAll() }
-            partitionsAtEnd.removeAll()
             positions.removeAll()
             _ = rd_kafka_assign(client, nil)
         }

@@ -101,7 +101,7 @@ extension KafkaConsumer {
                 ("partition.assignment.strategy", assignmentStrategy.rawValue),
                 ("enable.auto.commit", "false"),
                 ("enable.auto.offset.store", "false"),
-                ("enable.partition.eof", "true"),  // for isCaughtUp; the events never reach the caller
+                ("enable.partition.eof", "false"),  // see isAtEnd(_:): a pause after the event skips a message
                 ("fetch.wait.max.ms", String(fetchMaxWait.milliseconds)),
                 ("fetch.max.bytes", String(maxFetchBytes)),
                 ("queued.min.messages", String(prefetchMessages)),

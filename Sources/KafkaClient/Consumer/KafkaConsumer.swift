@@ -140,7 +140,6 @@ public final class KafkaConsumer: @unchecked Sendable {
                 continue
             }
             if raw.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                if raw.pointee.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { noteEnd(of: raw, &run) }
                 try handleError(raw)  // when it throws, the deferred loop above releases this message too
                 rd_kafka_message_destroy(raw)
                 index += 1
@@ -166,17 +165,18 @@ public final class KafkaConsumer: @unchecked Sendable {
         return !owned.isEmpty && owned.allSatisfy(isAtEnd)
     }
 
-    /// Whether a partition has been read to the end of its log, as of the last poll: its position reached
-    /// the high watermark of the last fetch response (known with the last message, no extra round trip),
-    /// or librdkafka reported the end of the partition (an empty partition, or offsets that carry no
-    /// message, such as transaction markers). The end events never reach the caller. Call on the poll
-    /// owner's thread.
+    /// Whether a partition has been read to the end of its log, as of the last poll: its position (after
+    /// the last message delivered, or the offset it was assigned at) reached the high watermark of the last
+    /// fetch response, which is known with the last message, with no extra round trip; or its log is
+    /// empty. Not before the first fetch response for the partition. Call on the poll owner's thread.
+    ///
+    /// librdkafka's end-of-partition events are not used: with `rd_kafka_consume_batch_queue`, librdkafka
+    /// 2.8.0 moves the application position one past the event's offset, and a pause (which librdkafka
+    /// also does by itself during rebalances) then resumes fetching there, skipping a message.
     /// - Parameter partition: An assigned partition.
     public func isAtEnd(_ partition: TopicPartition) -> Bool {
-        if context.partitionsAtEnd.contains(partition) { return true }
-        guard let position = context.positions[partition], let (_, high) = cachedWatermarks(for: partition) else {
-            return false
-        }
+        guard let (low, high) = cachedWatermarks(for: partition) else { return false }
+        guard let position = context.positions[partition] else { return low == high }
         return position >= high
     }
 
@@ -194,7 +194,11 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     /// Makes a blocked ``poll(maxMessages:timeout:)`` return now. Safe from any thread.
     public func wakeup() {
-        rd_kafka_queue_yield(queue)
+        // Under the state lock, so that no wakeup lands once close() began: rd_kafka_consumer_close waits on
+        // a queue that the consumer queue forwards to, and a yield would end that wait before the close is done.
+        state.withLock { state in
+            if state == .open { rd_kafka_queue_yield(queue) }
+        }
     }
 
     /// The partitions this member owns now.
@@ -259,13 +263,13 @@ public final class KafkaConsumer: @unchecked Sendable {
         return count
     }
 
-    /// Forgets what polling learned about partitions (after a seek, which moves their position).
+    /// Forgets the positions of partitions (after a seek, which moves them).
     func forgetProgress(of partitions: some Sequence<TopicPartition>) {
         context.forgetProgress(of: partitions)
     }
 
-    /// The run of one partition a poll is visiting. Messages come in runs, so positions and the end set
-    /// are updated once per run, not once per message.
+    /// The run of one partition a poll is visiting. Messages come in runs, so positions are updated once
+    /// per run, not once per message.
     private struct PartitionRun {
         var topic: OpaquePointer?
         var partition: Int32 = -1
@@ -275,21 +279,11 @@ public final class KafkaConsumer: @unchecked Sendable {
     private func beginRun(_ raw: UnsafeMutablePointer<rd_kafka_message_t>, _ run: inout PartitionRun) {
         endRun(run)
         run = PartitionRun(topic: raw.pointee.rkt, partition: raw.pointee.partition)
-        if !context.partitionsAtEnd.isEmpty {
-            context.partitionsAtEnd.remove(TopicPartition(topic: topicName(run.topic), partition: run.partition))
-        }
     }
 
     private func endRun(_ run: PartitionRun) {
         guard run.next >= 0 else { return }
         context.positions[TopicPartition(topic: topicName(run.topic), partition: run.partition)] = run.next
-    }
-
-    private func noteEnd(of raw: UnsafeMutablePointer<rd_kafka_message_t>, _ run: inout PartitionRun) {
-        guard let topic = raw.pointee.rkt else { return }
-        endRun(run)
-        run = PartitionRun()  // a message after the event starts a new run, which takes the partition off
-        context.partitionsAtEnd.insert(TopicPartition(topic: topicName(topic), partition: raw.pointee.partition))
     }
 
     private func topicName(_ topic: OpaquePointer?) -> String {
