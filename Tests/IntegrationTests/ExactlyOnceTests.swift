@@ -11,16 +11,11 @@ final class ExactlyOnceTests: XCTestCase {
         let total = 100_000
         let expected = try harness.produceKnownDistribution(total)
 
-        // Kill points: a random point in each sixth of the stream (5%...90%), so every kill lands mid-stream
-        // at a random moment, whatever the machine's speed.
-        var generator = SystemRandomNumberGenerator()
-        let killPoints = (0..<6).map { segment in
-            Int(Double(total) * (0.05 + 0.14 * (Double(segment) + Double.random(in: 0.1..<0.9, using: &generator))))
-        }
+        // Kill points: each a random 3 to 8 % of the stream past where the last kill left the stored offsets,
+        // so that every kill lands mid-stream at a random moment, whatever the consumer's speed.
         var kills = 0
-        for planned in killPoints {
-            // A fast consumer may already be past the planned point: then kill a little further on.
-            let point = max(planned, harness.processed() + 1_000)
+        while kills < 6 {
+            let point = harness.processed() + Int.random(in: total * 3 / 100...total * 8 / 100)
             guard point < total * 95 / 100 else { break }
             let consumer = try harness.start()
             let reached = eventually(timeout: 60, interval: 0.01) {
