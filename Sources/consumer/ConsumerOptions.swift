@@ -51,7 +51,10 @@ struct ConsumerOptions: ParsableArguments {
     @Option(help: "Flush a batch when its oldest event is this many milliseconds old (env BATCH_DELAY_MS).")
     var batchDelayMs: Int = Int(environment["BATCH_DELAY_MS"] ?? "") ?? 200
 
-    @Option(help: "Flush a batch once a poll this many milliseconds long brings nothing; 0 never (env BATCH_IDLE_MS).")
+    @Option(
+        help:
+            "Flush a batch as soon as the stream pauses: every partition read to its end (at most this often), or a poll this many milliseconds long brought nothing; 0 never (env BATCH_IDLE_MS)."
+    )
     var batchIdleMs: Int = Int(environment["BATCH_IDLE_MS"] ?? "") ?? 20
 
     @Option(
