@@ -133,6 +133,11 @@ final class KafkaConsumerTests: XCTestCase {
         XCTAssertEqual(properties["fetch.max.bytes"], "2000000")
         XCTAssertEqual(properties["queued.min.messages"], "500")
         XCTAssertEqual(properties["fetch.queue.backoff.ms"], "5", "librdkafka's 1 s default stalls a fast consumer")
+        let defaults = Dictionary(KafkaConsumer.Configuration().librdkafkaProperties, uniquingKeysWith: { $1 })
+        XCTAssertEqual(
+            defaults["queued.min.messages"], "25000",
+            "deep enough that fetching goes on while the consumer counts (docs/benchmarks.md), small enough for 64 MiB")
+        XCTAssertEqual(defaults["fetch.max.bytes"], "1048576")
         XCTAssertEqual(
             properties["enable.partition.eof"], "false",
             "with batch consumption, an end event moves librdkafka's resume position one message too far")

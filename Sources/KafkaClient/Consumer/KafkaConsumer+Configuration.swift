@@ -70,7 +70,7 @@ extension KafkaConsumer {
             assignmentStrategy: AssignmentStrategy = .cooperativeSticky,
             fetchMaxWait: Duration = .milliseconds(100),
             maxFetchBytes: Int = 1_048_576,
-            prefetchMessages: Int = 10_000,
+            prefetchMessages: Int = 25_000,
             fetchQueueBackoff: Duration = .milliseconds(5),
             statisticsInterval: Duration? = nil,
             properties: [String: String] = [:]
