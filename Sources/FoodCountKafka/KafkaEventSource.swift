@@ -112,7 +112,8 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, SourceHeader
         KafkaMessageView.headers(handle: token).map { SourceRecord.Header(name: $0.name, value: $0.value) }
     }
 
-    /// Implements `EventSource.isCaughtUp`, from librdkafka's end-of-partition events.
+    /// Implements `EventSource.isCaughtUp`: every owned partition's position reached the high watermark of
+    /// the last fetch response (`KafkaConsumer.isAtEnd(_:)`).
     public var isCaughtUp: Bool { consumer.isCaughtUp }
 
     /// Implements `EventSource.commit`.

@@ -10,7 +10,7 @@ final class CountingPipelineOverlapTests: XCTestCase {
 
     private func soups(_ count: Int) -> [String] { Array(repeating: #"{"food": "soup"}"#, count: count) }
 
-    /// A pipeline committing every 10 records (polls of 10) into `store`; it waits for nothing else.
+    /// A pipeline committing every 10 records (polls of 10) into `store`, or when the source is caught up.
     private func makePipeline(
         _ source: InMemoryEventSource, _ store: GatedCountStore, pollTimeout: Duration = .milliseconds(500)
     ) -> CountingPipeline {
@@ -100,6 +100,35 @@ final class CountingPipelineOverlapTests: XCTestCase {
         }
     }
 
+    func testACommitInFlightThatSucceedsClearsTheFailureARevocationLeft() throws {
+        let p1 = SourcePartition(topic: "message", partition: 1)
+        let source = InMemoryEventSource(assignOnStart: [p0, p1])
+        let store = GatedCountStore()
+        store.open()
+        store.failing = true
+        let pipeline = CountingPipeline(
+            source: source, store: store,
+            configuration: .init(
+                maxBatchEvents: 10, maxBatchDelay: .seconds(60), idleFlushDelay: nil, pollTimeout: .milliseconds(20),
+                pollBatchSize: 10, retry: RetryPolicy(initialDelay: .milliseconds(2), maxDelay: .milliseconds(10)),
+                revocationRetryBudget: .milliseconds(100)))
+        let stop = start(pipeline)
+        source.append(strings: soups(5), to: p1)
+        XCTAssertTrue(eventuallyTrue(timeout: 5) { pipeline.statistics.recordsPolled == 5 })
+
+        source.revoke([p1])  // its flush keeps failing for the revocation's budget: the 5 records are dropped
+        XCTAssertTrue(eventuallyTrue(timeout: 5) { source.assignment == [self.p0] })
+        XCTAssertFalse(pipeline.health.storeWritable)
+        store.failing = false
+        source.append(strings: soups(10), to: p0)  // a full batch: committed by the worker
+
+        XCTAssertTrue(eventuallyTrue(timeout: 5) { store.inner.currentOffsets == [self.p0: 10] })
+        XCTAssertTrue(
+            eventuallyTrue(timeout: 2) { pipeline.health.storeWritable }, "a commit that succeeds clears the failure")
+        XCTAssertNil(pipeline.health.lastError)
+        stop()
+    }
+
     func testStoppingWaitsForTheCommitInFlightAndBooksIt() throws {
         let source = InMemoryEventSource(assignOnStart: [p0])
         source.append(strings: soups(10), to: p0)
@@ -125,11 +154,13 @@ final class CountingPipelineOverlapTests: XCTestCase {
     }
 }
 
-/// A store that holds every commit until ``open()``, and records how many ran at once.
+/// A store that holds every commit until ``open()``, and records how many ran at once. While ``failing``,
+/// commits fail with a transient error.
 final class GatedCountStore: CountStore, @unchecked Sendable {
     let inner = InMemoryCountStore()
     private let lock = NSLock()
     private var isOpen = false
+    private var isFailing = false
     private var running = 0
     private var started = 0
     private var most = 0
@@ -138,6 +169,11 @@ final class GatedCountStore: CountStore, @unchecked Sendable {
     var mostAtOnce: Int { lock.withLock { most } }
 
     func open() { lock.withLock { isOpen = true } }
+
+    var failing: Bool {
+        get { lock.withLock { isFailing } }
+        set { lock.withLock { isFailing = newValue } }
+    }
 
     func storedOffsets(for partitions: [SourcePartition]) throws(StoreError) -> [SourcePartition: Int64] {
         try inner.storedOffsets(for: partitions)
@@ -151,6 +187,7 @@ final class GatedCountStore: CountStore, @unchecked Sendable {
         }
         defer { lock.withLock { running -= 1 } }
         while !lock.withLock({ isOpen }) { Thread.sleep(forTimeInterval: 0.002) }
+        if failing { throw StoreError(code: .busy, message: "database is locked") }
         try inner.commit(batch)
     }
 }

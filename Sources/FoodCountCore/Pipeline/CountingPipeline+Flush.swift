@@ -142,7 +142,7 @@ extension CountingPipeline {
     }
 
     /// Clears the failure state after a successful commit, resuming paused partitions.
-    private func recovered() {
+    func recovered() {
         let wasFailing = retry.failingSince != nil
         retry = RetryState()
         healthBox.withLock {

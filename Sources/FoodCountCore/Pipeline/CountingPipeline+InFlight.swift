@@ -41,6 +41,9 @@ extension CountingPipeline {
         switch outcome {
         case .success:
             finishFlush(commit.batch, counted: commit.aggregator.countedCount, started: commit.started)
+            // A revocation's failed attempts mark the store unwritable without starting a retry sequence;
+            // a success clears that (an ongoing sequence ends with its own synchronous success).
+            if retry.failingSince == nil { recovered() }
             return true
         case .failure(let error):
             failure = error

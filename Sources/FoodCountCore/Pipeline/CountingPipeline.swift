@@ -169,10 +169,11 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
     }
 
     /// How long until the pending batch may commit because the source is caught up (`nil`: not caught up,
-    /// or the rule is off). Commits of a caught-up stream are spaced by `idleFlushDelay` at least, so that a
-    /// stream that keeps pausing for a moment is not committed after every fetch.
+    /// the rule is off, or a commit is in flight, whose end resets the spacing). Commits of a caught-up
+    /// stream are spaced by `idleFlushDelay` at least, so that a stream that keeps pausing for a moment is
+    /// not committed after every fetch.
     private func caughtUpFlushWait(now: ContinuousClock.Instant) -> Duration? {
-        guard sourceCaughtUp, let spacing = configuration.idleFlushDelay else { return nil }
+        guard sourceCaughtUp, inFlight == nil, let spacing = configuration.idleFlushDelay else { return nil }
         guard let lastCommit else { return .zero }
         return max(.zero, lastCommit + spacing - now)
     }
