@@ -178,7 +178,15 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
         return max(.zero, lastCommit + spacing - now)
     }
 
+    /// How long the next poll may block: until the pending batch is due, and briefly while a commit is in
+    /// flight (the worker wakes the poll when it is done, but librdkafka drops a wakeup that lands while
+    /// the poll is not waiting).
     private func pollTimeout() -> Duration {
+        let timeout = batchPollTimeout()
+        return inFlight == nil ? timeout : min(timeout, .milliseconds(5))
+    }
+
+    private func batchPollTimeout() -> Duration {
         let now = ContinuousClock.now
         guard !aggregator.isEmpty else { return configuration.pollTimeout }
         if let nextAttempt = retry.nextAttempt { return max(.zero, min(configuration.pollTimeout, nextAttempt - now)) }
