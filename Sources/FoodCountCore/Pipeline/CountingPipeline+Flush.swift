@@ -20,6 +20,7 @@ extension CountingPipeline {
             let batch = aggregator.makeBatch(expected: owned)
             let failure: StoreError
             do {
+                lastCommitStart = started
                 try store.commit(batch)
                 let counted = aggregator.countedCount
                 aggregator.reset()
@@ -198,7 +199,6 @@ extension CountingPipeline {
             owned[partition] = advance.next
             next[partition] = advance.next
         }
-        lastCommit = .now
         source.commit(next)
         statisticsBox.withLock {
             $0.flushes += 1

@@ -24,6 +24,7 @@ extension CountingPipeline {
         inFlight = InFlightCommit(aggregator: aggregator, batch: batch, started: started, batchStarted: batchStarted)
         aggregator.reset()
         batchStarted = nil
+        lastCommitStart = started
         committer.start(batch)
         return true
     }

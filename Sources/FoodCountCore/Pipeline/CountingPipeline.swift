@@ -42,8 +42,8 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
     var sourceIdle = false
     /// Whether the source had read every owned partition to its end after the last poll.
     var sourceCaughtUp = false
-    /// When the last batch committed, which spaces out the commits of a stream that keeps pausing.
-    var lastCommit: ContinuousClock.Instant?
+    /// When the last commit began, which spaces out the commits of a stream that keeps pausing.
+    var lastCommitStart: ContinuousClock.Instant?
     var pollTally = PollTally()
 
     enum StopState { case running, stopping, abandoning }
@@ -169,13 +169,13 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
     }
 
     /// How long until the pending batch may commit because the source is caught up (`nil`: not caught up,
-    /// the rule is off, or a commit is in flight, whose end resets the spacing). Commits of a caught-up
-    /// stream are spaced by `idleFlushDelay` at least, so that a stream that keeps pausing for a moment is
-    /// not committed after every fetch.
+    /// or the rule is off). The starts of a caught-up stream's commits are spaced by `idleFlushDelay` at
+    /// least, so that a stream that keeps pausing for a moment is not committed after every fetch, and
+    /// commits slower than that follow each other without a gap.
     private func caughtUpFlushWait(now: ContinuousClock.Instant) -> Duration? {
-        guard sourceCaughtUp, inFlight == nil, let spacing = configuration.idleFlushDelay else { return nil }
-        guard let lastCommit else { return .zero }
-        return max(.zero, lastCommit + spacing - now)
+        guard sourceCaughtUp, let spacing = configuration.idleFlushDelay else { return nil }
+        guard let lastCommitStart else { return .zero }
+        return max(.zero, lastCommitStart + spacing - now)
     }
 
     /// How long the next poll may block: until the pending batch is due, and briefly while a commit is in
