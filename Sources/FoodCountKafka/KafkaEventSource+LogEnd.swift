@@ -12,7 +12,7 @@ extension KafkaEventSource {
     /// and reliable figure (a ListOffsets query is not reliable on every broker).
     func restartPartitionsBeyondLogEnd() {
         var restarts: [TopicPartition: StartOffset] = [:]
-        for (partition, position) in positions {
+        for (partition, position) in consumer.positions {
             guard let (_, high) = consumer.cachedWatermarks(for: partition), position > high else { continue }
             logger.warning(
                 "fetch position is beyond the log end; the log was reset, restarting the partition from its beginning",
@@ -24,8 +24,7 @@ extension KafkaEventSource {
         }
         guard !restarts.isEmpty else { return }
         do {
-            try consumer.seek(restarts)
-            for partition in restarts.keys { positions.removeValue(forKey: partition) }
+            try consumer.seek(restarts)  // which forgets their positions
         } catch {
             logger.warning("cannot restart partitions beyond the log end", metadata: ["error": "\(error)"])
         }

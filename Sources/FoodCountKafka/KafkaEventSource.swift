@@ -13,9 +13,6 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, SourceHeader
     private let topics: [String]
     private let reset: StartOffset
     private var lastLogEndCheck = ContinuousClock.now
-    /// The next offset to fetch per owned partition, where known: the assigned start, then the offset after
-    /// the last message returned. (`rd_kafka_position` knows nothing before the first message.)
-    var positions: [TopicPartition: Int64] = [:]
     let logger: Logger
     private weak var listener: (any PartitionListener)?
     private let statisticsBox: StatisticsBox
@@ -91,17 +88,14 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, SourceHeader
             lastLogEndCheck = .now
             restartPartitionsBeyondLogEnd()
         }
-        var run = (partition: SourcePartition(topic: "", partition: -1), next: Int64(-1))
-        defer { if run.next >= 0 { positions[run.partition.topicPartition] = run.next } }
+        var partition = SourcePartition(topic: "", partition: -1)  // records come in runs of one partition
         return try consumer.poll(maxMessages: maxRecords, timeout: timeout) { message in
-            if message.partition != run.partition.partition || message.topic != run.partition.topic {
-                if run.next >= 0 { positions[run.partition.topicPartition] = run.next }
-                run.partition = SourcePartition(topic: message.topic, partition: message.partition)
+            if message.partition != partition.partition || message.topic != partition.topic {
+                partition = SourcePartition(topic: message.topic, partition: message.partition)
             }
-            run.next = message.offset + 1
             body(
                 SourceRecordView(
-                    partition: run.partition, offset: message.offset, key: message.key, value: message.value,
+                    partition: partition, offset: message.offset, key: message.key, value: message.value,
                     headerReader: KafkaEventSource.self, headerToken: message.handle,
                     timestampMilliseconds: message.timestampMilliseconds))
         }
@@ -165,7 +159,6 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, SourceHeader
         for partition in partitions {
             let offset = stored[partition.sourcePartition]
             starts[partition] = offset.map { .offset($0) } ?? reset
-            positions[partition] = offset
         }
         storedOffsets.withLock { stored in
             for partition in partitions { stored[partition] = starts[partition].flatMap { $0.offset } }
@@ -176,7 +169,6 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, SourceHeader
     /// Implements `RebalanceHandler.partitionsRevoked`.
     public func partitionsRevoked(_ partitions: [TopicPartition], lost: Bool) {
         listener?.partitionsRevoked(partitions.map(\.sourcePartition), lost: lost)
-        for partition in partitions { positions.removeValue(forKey: partition) }
         storedOffsets.withLock { stored in
             for partition in partitions { stored.removeValue(forKey: partition) }
         }

@@ -165,6 +165,11 @@ public final class KafkaConsumer: @unchecked Sendable {
         return !owned.isEmpty && owned.allSatisfy(isAtEnd)
     }
 
+    /// The next offset to read per assigned partition, where known: the offset it was assigned at, then the
+    /// one after the last message delivered. (`rd_kafka_position` knows nothing before the first message.)
+    /// Call on the poll owner's thread.
+    public var positions: [TopicPartition: Int64] { context.positions }
+
     /// Whether a partition has been read to the end of its log, as of the last poll: its position (after
     /// the last message delivered, or the offset it was assigned at) reached the high watermark of the last
     /// fetch response, which is known with the last message, with no extra round trip; or its log is
