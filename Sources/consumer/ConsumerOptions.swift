@@ -45,7 +45,7 @@ struct ConsumerOptions: ParsableArguments {
     )
     var consumerDatabase: String = environment["CONSUMER_DATABASE_PATH"] ?? ""
 
-    @Option(help: "Flush a batch at this many events (env BATCH_SIZE).")
+    @Option(help: "Flush a batch at this many events, or up to 10x while a commit runs (env BATCH_SIZE).")
     var batchSize: Int = Int(environment["BATCH_SIZE"] ?? "") ?? 100_000
 
     @Option(help: "Flush a batch when its oldest event is this many milliseconds old (env BATCH_DELAY_MS).")

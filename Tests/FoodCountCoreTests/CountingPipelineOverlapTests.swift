@@ -37,11 +37,10 @@ final class CountingPipelineOverlapTests: XCTestCase {
         let pipeline = makePipeline(source, store)
         let stop = start(pipeline)
 
-        let readOn = eventuallyTrue(timeout: 5) { pipeline.statistics.recordsPolled == 20 }
+        let readOn = eventuallyTrue(timeout: 5) { pipeline.statistics.recordsPolled == 30 }
         Thread.sleep(forTimeInterval: 0.2)
-        XCTAssertTrue(readOn, "the second batch was read while the first one's commit was held")
-        XCTAssertEqual(pipeline.statistics.recordsPolled, 20, "a full batch waits for the commit in flight")
-        XCTAssertEqual(store.commitsStarted, 1)
+        XCTAssertTrue(readOn, "the next records were read while the first batch's commit was held")
+        XCTAssertEqual(store.commitsStarted, 1, "a due batch keeps filling while a commit is in flight")
         XCTAssertEqual(store.inner.committedBatches.count, 0)
 
         store.open()
@@ -49,10 +48,32 @@ final class CountingPipelineOverlapTests: XCTestCase {
         stop()
         XCTAssertEqual(store.mostAtOnce, 1)
         XCTAssertEqual(store.inner.currentCounts, ["soup": 30])
-        XCTAssertEqual(store.inner.committedBatches.map { $0.offsets[p0]?.next }, [10, 20, 30])
+        XCTAssertEqual(store.inner.committedBatches.map { $0.offsets[p0]?.next }, [10, 30])
         assertOffsetsChain(store.inner.committedBatches)
         XCTAssertEqual(source.committedOffsets, [p0: 30], "the source hears of every commit")
         XCTAssertEqual(pipeline.statistics.eventsCommitted, 30)
+    }
+
+    func testADueBatchStopsPollingAtMaxPendingEventsUntilTheCommitInFlightIsDone() throws {
+        let source = InMemoryEventSource(assignOnStart: [p0])
+        source.append(strings: soups(150), to: p0)
+        let store = GatedCountStore()
+        let pipeline = makePipeline(source, store)
+        XCTAssertEqual(pipeline.configuration.maxPendingEvents, 100)
+        let stop = start(pipeline)
+
+        let stopped = eventuallyTrue(timeout: 5) { pipeline.statistics.recordsPolled == 110 }
+        Thread.sleep(forTimeInterval: 0.2)
+        XCTAssertTrue(stopped)
+        XCTAssertEqual(pipeline.statistics.recordsPolled, 110, "10 in flight and 100 pending, then no more polls")
+        XCTAssertEqual(store.commitsStarted, 1)
+
+        store.open()
+        XCTAssertTrue(eventuallyTrue(timeout: 5) { store.inner.currentOffsets == [self.p0: 150] })
+        stop()
+        XCTAssertEqual(store.inner.committedBatches.prefix(2).map { $0.offsets[p0]?.next }, [10, 110])
+        assertOffsetsChain(store.inner.committedBatches)
+        XCTAssertEqual(store.inner.currentCounts, ["soup": 150])
     }
 
     func testABatchWhoseCommitFailsInFlightCommitsLaterWithTheNewerRecords() throws {

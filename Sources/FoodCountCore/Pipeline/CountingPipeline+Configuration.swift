@@ -1,7 +1,8 @@
 extension CountingPipeline {
     /// Batching and retry settings.
     public struct Configuration: Sendable {
-        /// Flush when the batch holds this many records.
+        /// Flush when the batch holds this many records. While the previous batch is still committing, a due
+        /// batch keeps filling, up to ``maxPendingEvents``, and commits as soon as that commit is done.
         public var maxBatchEvents: Int
         /// Flush when the oldest record in the batch is this old.
         public var maxBatchDelay: Duration
@@ -56,5 +57,11 @@ extension CountingPipeline {
             self.revocationRetryBudget = revocationRetryBudget
             self.shutdownRetryBudget = shutdownRetryBudget
         }
+
+        /// The most records a due batch holds while the previous batch is still committing: ten batches.
+        /// Past it, the pipeline stops polling until that commit is done. A batch costs the same memory
+        /// whatever its size (a count per category), so this bounds only the records read again after a
+        /// crash, and the dead letters held.
+        public var maxPendingEvents: Int { maxBatchEvents <= Int.max / 10 ? maxBatchEvents * 10 : .max }
     }
 }

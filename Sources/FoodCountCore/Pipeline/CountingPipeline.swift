@@ -118,7 +118,7 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
             while stopState.withLock({ $0 == .running }) {
                 if let failure { throw failure }
                 if inFlight != nil, try !settleCommit(waiting: false) { scheduleRetry() }
-                if flushDue() { try flushFromLoop() }
+                if flushDue(), !keepsFillingWhileCommitting() { try flushFromLoop() }
                 keepPausedWhileDegraded()
                 let pollStarted = ContinuousClock.now
                 let visited = try source.poll(maxRecords: configuration.pollBatchSize, timeout: pollTimeout()) {
@@ -160,6 +160,13 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
             || caughtUpFlushWait(now: now) == .zero
     }
 
+    /// Whether a due batch keeps filling instead of waiting for the commit in flight: it does below
+    /// `maxPendingEvents`, and commits once the worker is done and wakes the poll. Its size and age rules
+    /// still hold then, and so does the caught-up rule unless records came meanwhile.
+    private func keepsFillingWhileCommitting() -> Bool {
+        inFlight != nil && aggregator.recordCount < configuration.maxPendingEvents
+    }
+
     /// Whether an empty poll that began at `start` waited the whole idle delay: a poll woken early (by the
     /// commit worker, or a stop) says nothing about the stream.
     private func wasIdle(since start: ContinuousClock.Instant) -> Bool {
@@ -180,10 +187,9 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
 
     /// How long the next poll may block: until the pending batch is due, and briefly while a commit is in
     /// flight (the worker wakes the poll when it is done, but librdkafka drops a wakeup that lands while
-    /// the poll is not waiting).
+    /// the poll is not waiting). A batch that is due then waits for that commit.
     private func pollTimeout() -> Duration {
-        let timeout = batchPollTimeout()
-        return inFlight == nil ? timeout : min(timeout, .milliseconds(5))
+        inFlight == nil ? batchPollTimeout() : .milliseconds(5)
     }
 
     private func batchPollTimeout() -> Duration {
