@@ -23,6 +23,7 @@ public final class InMemoryEventSource: EventSource, @unchecked Sendable {
         var closed = false
         var started = false
         var pollCount = 0
+        var reportsCaughtUp = true
     }
 
     private let state = Mutex(State())
@@ -84,8 +85,16 @@ public final class InMemoryEventSource: EventSource, @unchecked Sendable {
         }
     }
 
-    /// Implements `EventSource.isCaughtUp`: partitions are assigned and all of them are drained.
-    public var isCaughtUp: Bool { isDrained && !assignment.isEmpty }
+    /// Implements `EventSource.isCaughtUp`: partitions are assigned and all of them are drained, unless
+    /// ``reportsCaughtUp`` is `false`.
+    public var isCaughtUp: Bool { reportsCaughtUp && isDrained && !assignment.isEmpty }
+
+    /// Whether ``isCaughtUp`` may report `true`; set `false` to play a source that never tells (as a Kafka
+    /// partition without a position) or one that is always a little behind.
+    public var reportsCaughtUp: Bool {
+        get { state.withLock { $0.reportsCaughtUp } }
+        set { state.withLock { $0.reportsCaughtUp = newValue } }
+    }
 
     /// Implements `EventSource.start`.
     public func start(listener: any PartitionListener) throws {

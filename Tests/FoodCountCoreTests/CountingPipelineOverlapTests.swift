@@ -76,6 +76,42 @@ final class CountingPipelineOverlapTests: XCTestCase {
         XCTAssertEqual(store.inner.currentCounts, ["soup": 150])
     }
 
+    func testABatchThatBecameDueDuringACommitCommitsRightAfterItEvenIfRecordsKeepComing() throws {
+        let source = InMemoryEventSource(assignOnStart: [p0])
+        let store = GatedCountStore()
+        let pipeline = CountingPipeline(
+            source: source, store: store,
+            configuration: .init(
+                maxBatchEvents: 1_000, maxBatchDelay: .seconds(60), pollTimeout: .milliseconds(20), pollBatchSize: 10))
+        let stop = start(pipeline)
+        source.append(strings: soups(3), to: p0)
+        XCTAssertTrue(eventuallyTrue(timeout: 5) { store.commitsStarted == 1 }, "caught up: committed at once")
+        source.append(strings: soups(3), to: p0)  // due too (caught up), while the first commit is held
+        XCTAssertTrue(eventuallyTrue(timeout: 5) { pipeline.statistics.recordsPolled == 6 })
+        Thread.sleep(forTimeInterval: 0.05)
+
+        // From now on a record comes every 5 ms and the source never says it is caught up: neither the
+        // caught-up, the idle, the size nor the age rule would make the second batch due again.
+        source.reportsCaughtUp = false
+        let trickling = LockedBox(true)
+        let (one, p0) = (soups(1), p0)
+        Thread {
+            while trickling.value {
+                source.append(strings: one, to: p0)
+                Thread.sleep(forTimeInterval: 0.005)
+            }
+        }.start()
+        defer { trickling.value = false }
+        store.open()
+        XCTAssertTrue(
+            eventuallyTrue(timeout: 1) { (store.inner.currentOffsets[self.p0] ?? 0) >= 6 },
+            "the batch that was due while the first commit ran commits as soon as it is done")
+        trickling.value = false
+        stop()
+        XCTAssertEqual(store.inner.committedBatches.first?.offsets[p0]?.next, 3)
+        assertOffsetsChain(store.inner.committedBatches)
+    }
+
     func testABatchWhoseCommitFailsInFlightCommitsLaterWithTheNewerRecords() throws {
         let source = InMemoryEventSource(assignOnStart: [p0])
         source.append(strings: soups(10), to: p0)

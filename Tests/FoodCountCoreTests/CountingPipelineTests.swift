@@ -24,12 +24,16 @@ final class CountingPipelineTests: XCTestCase {
     ) throws {
         let finished = expectation(description: "pipeline returned")
         let failure = LockedBox<(any Error)?>(nil)
+        let returned = LockedBox(false)
         Thread {
             do { try pipeline.run() } catch { failure.value = error }
+            returned.value = true
             finished.fulfill()
         }.start()
         let deadline = Date().addingTimeInterval(timeout)
-        while !(source.isDrained && source.pollCount > 2), Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        while !(source.isDrained && source.pollCount > 2), !returned.value, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
         pipeline.requestStop()
         wait(for: [finished], timeout: timeout)
         if let error = failure.value { throw error }

@@ -104,6 +104,7 @@ extension CountingPipeline {
     /// Schedules the next attempt after a failed one, with backoff; past the retry budget, pauses
     /// consumption and reports not ready.
     func scheduleRetry() {
+        dueWhileCommitting = false  // the retry's backoff decides now
         retry.attempts += 1
         let now = ContinuousClock.now
         let since = retry.failingSince ?? now

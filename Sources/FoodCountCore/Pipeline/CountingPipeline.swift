@@ -42,6 +42,9 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
     var sourceIdle = false
     /// Whether the source had read every owned partition to its end after the last poll.
     var sourceCaughtUp = false
+    /// Whether the pending batch became due while a commit was in flight: it commits once that one is done,
+    /// even if the rule that made it due no longer holds (a trickle of records ends "caught up").
+    var dueWhileCommitting = false
     /// When the last commit began, which spaces out the commits of a stream that keeps pausing.
     var lastCommitStart: ContinuousClock.Instant?
     var pollTally = PollTally()
@@ -118,7 +121,10 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
             while stopState.withLock({ $0 == .running }) {
                 if let failure { throw failure }
                 if inFlight != nil, try !settleCommit(waiting: false) { scheduleRetry() }
-                if flushDue(), !keepsFillingWhileCommitting() { try flushFromLoop() }
+                if dueWhileCommitting || flushDue() {
+                    dueWhileCommitting = keepsFillingWhileCommitting()
+                    if !dueWhileCommitting { try flushFromLoop() }
+                }
                 keepPausedWhileDegraded()
                 let pollStarted = ContinuousClock.now
                 let visited = try source.poll(maxRecords: configuration.pollBatchSize, timeout: pollTimeout()) {
@@ -161,8 +167,7 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
     }
 
     /// Whether a due batch keeps filling instead of waiting for the commit in flight: it does below
-    /// `maxPendingEvents`, and commits once the worker is done and wakes the poll. Its size and age rules
-    /// still hold then, and so does the caught-up rule unless records came meanwhile.
+    /// `maxPendingEvents`, and commits once the worker is done and wakes the poll (`dueWhileCommitting`).
     private func keepsFillingWhileCommitting() -> Bool {
         inFlight != nil && aggregator.recordCount < configuration.maxPendingEvents
     }
@@ -204,6 +209,7 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
 
     /// Forgets the pending batch and its dead letters.
     func dropPending() {
+        dueWhileCommitting = false
         aggregator.reset()
         deadLetters.removeAll()
         batchStarted = nil
