@@ -76,19 +76,37 @@ final class CountingPipelineOverlapTests: XCTestCase {
         XCTAssertEqual(store.inner.currentCounts, ["soup": 150])
     }
 
+    func testPollsDuringACommitNeverTakeThePendingBatchPastMaxPendingEvents() throws {
+        let source = InMemoryEventSource(assignOnStart: [p0])
+        source.append(strings: soups(300), to: p0)
+        let store = GatedCountStore()
+        let pipeline = CountingPipeline(
+            source: source, store: store,
+            configuration: .init(maxBatchEvents: 10, maxBatchDelay: .seconds(60), pollBatchSize: 30))
+        let stop = start(pipeline)
+        XCTAssertTrue(eventuallyTrue(timeout: 5) { pipeline.statistics.recordsPolled == 130 })
+        Thread.sleep(forTimeInterval: 0.2)
+        XCTAssertEqual(pipeline.statistics.recordsPolled, 130, "30 in flight, then polls of 30, 30, 30 and 10")
+        store.open()
+        XCTAssertTrue(eventuallyTrue(timeout: 5) { store.inner.currentOffsets == [self.p0: 300] })
+        stop()
+        XCTAssertEqual(store.inner.committedBatches.prefix(2).map(\.eventCount), [30, 100])
+    }
+
     func testABatchThatBecameDueDuringACommitCommitsRightAfterItEvenIfRecordsKeepComing() throws {
         let source = InMemoryEventSource(assignOnStart: [p0])
         let store = GatedCountStore()
         let pipeline = CountingPipeline(
             source: source, store: store,
             configuration: .init(
-                maxBatchEvents: 1_000, maxBatchDelay: .seconds(60), pollTimeout: .milliseconds(20), pollBatchSize: 10))
+                maxBatchEvents: 100_000, maxBatchDelay: .seconds(60), pollTimeout: .milliseconds(20),
+                pollBatchSize: 10))
         let stop = start(pipeline)
         source.append(strings: soups(3), to: p0)
         XCTAssertTrue(eventuallyTrue(timeout: 5) { store.commitsStarted == 1 }, "caught up: committed at once")
         source.append(strings: soups(3), to: p0)  // due too (caught up), while the first commit is held
         XCTAssertTrue(eventuallyTrue(timeout: 5) { pipeline.statistics.recordsPolled == 6 })
-        Thread.sleep(forTimeInterval: 0.05)
+        Thread.sleep(forTimeInterval: 0.2)  // past the caught-up commits' spacing (20 ms): due by now
 
         // From now on a record comes every 5 ms and the source never says it is caught up: neither the
         // caught-up, the idle, the size nor the age rule would make the second batch due again.
@@ -104,12 +122,37 @@ final class CountingPipelineOverlapTests: XCTestCase {
         defer { trickling.value = false }
         store.open()
         XCTAssertTrue(
-            eventuallyTrue(timeout: 1) { (store.inner.currentOffsets[self.p0] ?? 0) >= 6 },
+            eventuallyTrue(timeout: 5) { (store.inner.currentOffsets[self.p0] ?? 0) >= 6 },
             "the batch that was due while the first commit ran commits as soon as it is done")
         trickling.value = false
         stop()
         XCTAssertEqual(store.inner.committedBatches.first?.offsets[p0]?.next, 3)
         assertOffsetsChain(store.inner.committedBatches)
+    }
+
+    func testABatchDueDuringACommitThatFailsWaitsForTheRetryBackoff() throws {
+        let source = InMemoryEventSource(assignOnStart: [p0])
+        source.append(strings: soups(10), to: p0)
+        let store = GatedCountStore()
+        store.failing = true
+        let pipeline = CountingPipeline(
+            source: source, store: store,
+            configuration: .init(
+                maxBatchEvents: 10, maxBatchDelay: .seconds(60), pollTimeout: .milliseconds(20), pollBatchSize: 10,
+                retry: RetryPolicy(initialDelay: .milliseconds(600), maxDelay: .milliseconds(600), jitter: 0)))
+        let stop = start(pipeline)
+        XCTAssertTrue(eventuallyTrue(timeout: 5) { store.commitsStarted == 1 })
+        source.append(strings: soups(10), to: p0)  // a full batch, due while the first commit is held
+        XCTAssertTrue(eventuallyTrue(timeout: 5) { pipeline.statistics.recordsPolled == 20 })
+
+        store.open()  // the held commit fails
+        XCTAssertTrue(eventuallyTrue(timeout: 5) { pipeline.statistics.flushRetries == 1 })
+        Thread.sleep(forTimeInterval: 0.3)
+        XCTAssertEqual(store.commitsStarted, 1, "the next attempt waits for the backoff, due batch or not")
+        store.failing = false
+        XCTAssertTrue(eventuallyTrue(timeout: 5) { store.inner.currentOffsets == [self.p0: 20] })
+        stop()
+        XCTAssertEqual(store.inner.committedBatches.map(\.eventCount), [20], "the failed batch and the due one")
     }
 
     func testABatchWhoseCommitFailsInFlightCommitsLaterWithTheNewerRecords() throws {

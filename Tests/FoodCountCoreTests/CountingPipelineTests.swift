@@ -208,12 +208,11 @@ final class CountingPipelineTests: XCTestCase {
 
         try runUntilDrained(pipeline, source)
 
-        // A batch commits at 10 events, or later while the one before is still committing; the last one
-        // commits short when the source is caught up.
+        // A batch commits at 10 events, or with more while the one before is still committing; the last one
+        // may commit short when the source is caught up.
         let sizes = store.committedBatches.map(\.eventCount)
         XCTAssertEqual(sizes.first, 10, "the first batch commits at its size")
-        XCTAssertTrue(sizes.dropLast().allSatisfy { $0 >= 10 }, "no full batch waits for less: \(sizes)")
-        XCTAssertEqual(sizes.last, 5, "the last batch holds what is left after whole batches: \(sizes)")
+        XCTAssertTrue(sizes.dropLast().allSatisfy { $0 >= 10 }, "no batch commits short before the end: \(sizes)")
         XCTAssertEqual(store.committedBatches.map { $0.deltas["soup"] }, sizes.map { Int64($0) })
         XCTAssertEqual(
             store.committedBatches.map { $0.offsets[p0]?.next },

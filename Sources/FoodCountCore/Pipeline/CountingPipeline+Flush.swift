@@ -9,6 +9,7 @@ extension CountingPipeline {
     /// - Returns: `true` when committed (or nothing was pending), `false` after a transient failure.
     /// - Throws: A failure that retrying cannot fix.
     func attemptFlush() throws -> Bool {
+        dueWhileCommitting = false  // this flush takes the pending batch, whatever happens to it
         guard try settleCommit(waiting: true) else { return false }
         guard !aggregator.isEmpty else {
             batchStarted = nil

@@ -127,7 +127,7 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
                 }
                 keepPausedWhileDegraded()
                 let pollStarted = ContinuousClock.now
-                let visited = try source.poll(maxRecords: configuration.pollBatchSize, timeout: pollTimeout()) {
+                let visited = try source.poll(maxRecords: pollLimit(), timeout: pollTimeout()) {
                     process($0)
                 }
                 finishPoll()
@@ -195,6 +195,13 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
     /// the poll is not waiting). A batch that is due then waits for that commit.
     private func pollTimeout() -> Duration {
         inFlight == nil ? batchPollTimeout() : .milliseconds(5)
+    }
+
+    /// How many records the next poll may bring: while a commit is in flight, no more than the pending
+    /// batch may still take (`maxPendingEvents`).
+    private func pollLimit() -> Int {
+        guard inFlight != nil else { return configuration.pollBatchSize }
+        return max(1, min(configuration.pollBatchSize, configuration.maxPendingEvents - aggregator.recordCount))
     }
 
     private func batchPollTimeout() -> Duration {
