@@ -10,6 +10,13 @@ final class CountingPipelineOverlapTests: XCTestCase {
 
     private func soups(_ count: Int) -> [String] { Array(repeating: #"{"food": "soup"}"#, count: count) }
 
+    /// A source owning `p0` with `records` soups waiting in it, and a store that holds commits until opened.
+    private func heldSource(records: Int) -> (InMemoryEventSource, GatedCountStore) {
+        let source = InMemoryEventSource(assignOnStart: [p0])
+        source.append(strings: soups(records), to: p0)
+        return (source, GatedCountStore())
+    }
+
     /// A pipeline committing every 10 records (polls of 10) into `store`, or when the source is caught up.
     private func makePipeline(
         _ source: InMemoryEventSource, _ store: GatedCountStore, pollTimeout: Duration = .milliseconds(500)
@@ -31,9 +38,7 @@ final class CountingPipelineOverlapTests: XCTestCase {
     }
 
     func testPollingGoesOnWhileABatchCommitsAndOnlyOneCommitRunsAtATime() throws {
-        let source = InMemoryEventSource(assignOnStart: [p0])
-        source.append(strings: soups(30), to: p0)
-        let store = GatedCountStore()
+        let (source, store) = heldSource(records: 30)
         let pipeline = makePipeline(source, store)
         let stop = start(pipeline)
 
@@ -55,9 +60,7 @@ final class CountingPipelineOverlapTests: XCTestCase {
     }
 
     func testADueBatchStopsPollingAtMaxPendingEventsUntilTheCommitInFlightIsDone() throws {
-        let source = InMemoryEventSource(assignOnStart: [p0])
-        source.append(strings: soups(150), to: p0)
-        let store = GatedCountStore()
+        let (source, store) = heldSource(records: 150)
         let pipeline = makePipeline(source, store)
         XCTAssertEqual(pipeline.configuration.maxPendingEvents, 100)
         let stop = start(pipeline)
@@ -77,9 +80,7 @@ final class CountingPipelineOverlapTests: XCTestCase {
     }
 
     func testPollsDuringACommitNeverTakeThePendingBatchPastMaxPendingEvents() throws {
-        let source = InMemoryEventSource(assignOnStart: [p0])
-        source.append(strings: soups(300), to: p0)
-        let store = GatedCountStore()
+        let (source, store) = heldSource(records: 300)
         let pipeline = CountingPipeline(
             source: source, store: store,
             configuration: .init(maxBatchEvents: 10, maxBatchDelay: .seconds(60), pollBatchSize: 30))
@@ -131,9 +132,7 @@ final class CountingPipelineOverlapTests: XCTestCase {
     }
 
     func testABatchDueDuringACommitThatFailsWaitsForTheRetryBackoff() throws {
-        let source = InMemoryEventSource(assignOnStart: [p0])
-        source.append(strings: soups(10), to: p0)
-        let store = GatedCountStore()
+        let (source, store) = heldSource(records: 10)
         store.failing = true
         let pipeline = CountingPipeline(
             source: source, store: store,
@@ -156,9 +155,7 @@ final class CountingPipelineOverlapTests: XCTestCase {
     }
 
     func testABatchWhoseCommitFailsInFlightCommitsLaterWithTheNewerRecords() throws {
-        let source = InMemoryEventSource(assignOnStart: [p0])
-        source.append(strings: soups(10), to: p0)
-        let store = GatedCountStore()
+        let (source, store) = heldSource(records: 10)
         store.inner.failNextCommits(with: [StoreError(code: .busy, message: "database is locked")])
         let pipeline = makePipeline(source, store)
         let stop = start(pipeline)
@@ -180,9 +177,7 @@ final class CountingPipelineOverlapTests: XCTestCase {
 
     func testRevocationWaitsForTheCommitInFlightBeforeReturningEvenWhenTheAssignmentIsLost() throws {
         for lost in [false, true] {
-            let source = InMemoryEventSource(assignOnStart: [p0])
-            source.append(strings: soups(10), to: p0)
-            let store = GatedCountStore()
+            let (source, store) = heldSource(records: 10)
             let pipeline = makePipeline(source, store, pollTimeout: .milliseconds(20))
             let stop = start(pipeline)
             XCTAssertTrue(eventuallyTrue(timeout: 5) { store.commitsStarted == 1 })
@@ -230,9 +225,7 @@ final class CountingPipelineOverlapTests: XCTestCase {
     }
 
     func testStoppingWaitsForTheCommitInFlightAndBooksIt() throws {
-        let source = InMemoryEventSource(assignOnStart: [p0])
-        source.append(strings: soups(10), to: p0)
-        let store = GatedCountStore()
+        let (source, store) = heldSource(records: 10)
         let pipeline = makePipeline(source, store)
         let returned = LockedBox(false)
         Thread {
