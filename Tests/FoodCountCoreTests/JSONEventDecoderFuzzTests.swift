@@ -204,7 +204,8 @@ final class JSONEventDecoderFuzzTests: XCTestCase {
         input.indices.dropLast(2).contains { input[$0] == 0xEF && input[$0 + 1] == 0xBB && input[$0 + 2] == 0xBF }
     }
 
-    /// Independent reference normalization: trim Unicode White_Space scalars, then lowercase.
+    /// Independent reference normalization: trim Unicode White_Space scalars, lowercase, then compose to NFC
+    /// (Foundation's, as the decoder's: there is no second NFC implementation here).
     private func normalize(_ text: String) -> String {
         let scalars = Array(text.unicodeScalars)
         var lower = 0
@@ -212,6 +213,7 @@ final class JSONEventDecoderFuzzTests: XCTestCase {
         while lower < upper && scalars[lower].properties.isWhitespace { lower += 1 }
         while upper > lower && scalars[upper - 1].properties.isWhitespace { upper -= 1 }
         return String(String.UnicodeScalarView(scalars[lower..<upper])).lowercased()
+            .precomposedStringWithCanonicalMapping
     }
 }
 

@@ -97,6 +97,19 @@ final class JSONEventDecoderTests: XCTestCase {
         assertCategory(#"{"food": "\ud83c\udf70 Cake"}"#, "🍰 cake")
     }
 
+    func testComposesCategoryToNFCSoThatCanonicallyEqualSpellingsAreOneCategory() throws {
+        let nfc = Array("café".utf8)  // U+00E9
+        assertCategory("{\"food\": \"cafe\u{301}\"}", "café")  // NFD: e + COMBINING ACUTE ACCENT
+        assertCategory(#"{"food": "CAFE\u0301"}"#, "café")
+        assertCategory(#"{"food": "Caf\u00c9"}"#, "café")
+        XCTAssertEqual(try decoder.decode(#"{"food": "cafe\u0301"}"#).category.utf8.map { $0 }, nfc)
+        // Lowercasing can lengthen a category ("İ" is 2 bytes, "i̇" 3): it stays in NFC.
+        assertCategory(#"{"food": "İstanbul"}"#, "i\u{307}stanbul")
+        // NFC, not NFKC: full-width letters stay their own category.
+        assertCategory(#"{"food": "ＰＩＺＺＡ"}"#, "ｐｉｚｚａ")
+        assertCategory(#"{"food": "👩‍🍳 Stew"}"#, "👩‍🍳 stew")
+    }
+
     func testUnescapesCategory() {
         assertCategory(#"{"food": "Mac \"n\" Cheese"}"#, #"mac "n" cheese"#)
         assertCategory(#"{"food": "a\\b\/c"}"#, #"a\b/c"#)

@@ -21,7 +21,8 @@ extension JSONEventDecoder {
         }
     }
 
-    /// Trims Unicode whitespace from both ends of valid UTF-8 bytes, lowercases the rest and applies the length limit.
+    /// Trims Unicode whitespace from both ends of valid UTF-8 bytes, lowercases the rest, composes it to NFC
+    /// (``CategoryForm``) and applies the length limit.
     func normalizedCategory(_ bytes: UnsafeRawBufferPointer, valueOffset: Int) throws(EventDecodingError) -> String {
         var lower = 0
         var upper = bytes.count
@@ -67,7 +68,7 @@ extension JSONEventDecoder {
                 return count
             }
         }
-        let lowered = String(decoding: trimmed, as: UTF8.self).lowercased()
+        let lowered = CategoryForm.composed(String(decoding: trimmed, as: UTF8.self).lowercased())
         let count = lowered.utf8.count
         guard count <= configuration.maxCategoryBytes else { throw categoryTooLong(count, at: valueOffset) }
         return lowered
