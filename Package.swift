@@ -79,6 +79,7 @@ let package = Package(
             dependencies: [
                 "FoodCountCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -128,9 +129,15 @@ let package = Package(
         ),
         .executableTarget(
             name: "StoreCrashHelper",
-            dependencies: ["SQLiteStore", "FoodCountCore"],
+            dependencies: ["SQLiteStore", "FoodCountCore", "SQLiteFaultInjection"],
             path: "Tests/StoreCrashHelper",
             swiftSettings: strictSettings
+        ),
+        // A SQLite VFS that kills the process at a chosen step of a commit, for StoreCrashHelper.
+        .target(
+            name: "SQLiteFaultInjection",
+            path: "Tests/SQLiteFaultInjection",
+            linkerSettings: [.linkedLibrary("sqlite3")]
         ),
         .testTarget(
             name: "SQLiteStoreTests",

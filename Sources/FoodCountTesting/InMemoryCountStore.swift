@@ -7,6 +7,7 @@ public final class InMemoryCountStore: CountStore, CountReader, Sendable {
     private struct State {
         var counts: [String: Int64] = [:]
         var offsets: [SourcePartition: Int64] = [:]
+        var logIDs: [SourcePartition: String] = [:]
         var commits: [CountBatch] = []
         var failures: [StoreError] = []
     }
@@ -39,7 +40,15 @@ public final class InMemoryCountStore: CountStore, CountReader, Sendable {
         }
     }
 
-    /// Implements `CountStore.commit`.
+    /// Implements `CountStore.storedLogIDs`.
+    public func storedLogIDs(for partitions: [SourcePartition]) throws(StoreError) -> [SourcePartition: String] {
+        state.withLock { state in
+            partitions.reduce(into: [:]) { result, partition in result[partition] = state.logIDs[partition] }
+        }
+    }
+
+    /// Implements `CountStore.commit`. Categories are kept in their canonical form, as the SQLite store
+    /// keeps them (`CategoryForm`).
     public func commit(_ batch: CountBatch) throws(StoreError) {
         let result: Result<Void, StoreError> = state.withLock { state in
             if !state.failures.isEmpty { return .failure(state.failures.removeFirst()) }
@@ -47,8 +56,13 @@ public final class InMemoryCountStore: CountStore, CountReader, Sendable {
             guard fenced.isEmpty else {
                 return .failure(StoreError(code: .fenced, message: "stored offsets moved on", partitions: fenced))
             }
-            state.counts.merge(batch.deltas, uniquingKeysWith: +)
-            for (partition, advance) in batch.offsets { state.offsets[partition] = advance.next }
+            for (category, delta) in batch.deltas {
+                state.counts[CategoryForm.canonical(category), default: 0] += delta
+            }
+            for (partition, advance) in batch.offsets {
+                state.offsets[partition] = advance.next
+                if let logID = advance.logID { state.logIDs[partition] = logID }
+            }
             state.commits.append(batch)
             return .success(())
         }

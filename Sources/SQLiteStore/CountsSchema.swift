@@ -25,9 +25,20 @@ public enum CountsSchema {
             partition      INTEGER NOT NULL,
             next_offset    INTEGER NOT NULL,
             updated_at     TEXT    NOT NULL,
+            topic_id       TEXT,
             PRIMARY KEY (consumer_group, topic, partition)
         )
         """
+
+    /// Adds the offsets table's `topic_id` column (the log each offset belongs to, Kafka's topic ID) to a
+    /// table an older FoodCount created without it.
+    static func addLogIDColumnIfMissing(_ db: Database) throws {
+        let columns = try Row.fetchAll(db, sql: "PRAGMA consumer.table_info(consumer_offsets)").map { row in
+            (row["name"] as String).lowercased()
+        }
+        guard !columns.contains("topic_id") else { return }
+        try db.execute(sql: "ALTER TABLE consumer.consumer_offsets ADD COLUMN topic_id TEXT")
+    }
 
     /// The columns the counts table must have, with their declared types.
     static let requiredColumns: [String: String] = ["category": "TEXT", "count": "INTEGER"]

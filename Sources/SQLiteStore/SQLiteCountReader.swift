@@ -1,23 +1,34 @@
 import FoodCountCore
 import Foundation
 import GRDB
+import GRDBSQLite
 import Synchronization
 
-/// Reads the counts table through a read-only connection, for the API.
+/// Reads the counts table for the API: never writes a count, yet keeps answering after any writer dies.
+///
+/// - A consumer killed mid-commit leaves a *hot journal*, which a read-only connection cannot roll back
+///   (`SQLITE_READONLY_ROLLBACK` until some writer opens the file). So the reader opens the file
+///   read-write with `PRAGMA query_only=ON`: it rolls a hot journal back itself, and can write nothing else.
+///   It never creates a missing file.
+/// - A connection keeps reading the file it opened. Before each read the reader checks that the path
+///   still names that file, and reopens when it was replaced (by rename, or deleted and created again).
+/// - It keeps no connection to a file in WAL mode, which SQLite could not convert back while one is open.
+/// - Rows whose categories are canonically equal (``CategoryForm``; an older FoodCount could write both
+///   spellings) are summed under the canonical one, never dropped.
 ///
 /// The connection opens lazily and reopens after a failure, so the API keeps serving (errors) while the
 /// database is missing, locked or corrupt, and recovers when it is back.
 public final class SQLiteCountReader: CountReader {
-    private let path: String
+    private let file: DatabaseFile
     private let busyTimeout: Duration
-    private let queue = Mutex<DatabaseQueue?>(nil)
+    private let connection = Mutex<(queue: DatabaseQueue, identity: DatabaseFile.Identity)?>(nil)
 
     /// Creates a reader.
     /// - Parameters:
     ///   - databasePath: The API's database file.
     ///   - busyTimeout: How long a read waits for a writer's commit.
     public init(databasePath: String, busyTimeout: Duration = .seconds(2)) {
-        self.path = databasePath
+        self.file = DatabaseFile(path: databasePath)
         self.busyTimeout = busyTimeout
     }
 
@@ -25,41 +36,60 @@ public final class SQLiteCountReader: CountReader {
     public func counts() async throws(StoreError) -> [String: Int64] {
         let database = try await open()
         do {
-            return try await database.read { db in
+            let counts = try await database.read { db in
                 var counts: [String: Int64] = [:]
                 for row in try Row.fetchAll(db, sql: #"SELECT category, "count" FROM food_counts"#) {
-                    counts[row[0]] = row[1]
+                    counts[CategoryForm.canonical(row[0]), default: 0] += row[1] as Int64
                 }
                 return counts
             }
+            if file.headerSaysWAL() { connection.withLock { $0 = nil } }
+            return counts
         } catch {
-            queue.withLock { $0 = nil }
+            connection.withLock { $0 = nil }
             throw StoreError(from: error, context: "reading counts")
         }
     }
 
     private func open() async throws(StoreError) -> DatabaseQueue {
-        if let existing = queue.withLock({ $0 }) { return existing }
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw StoreError(code: .unavailable, message: "database not found at \(path)")
+        guard let identity = file.identity() else {
+            connection.withLock { $0 = nil }
+            throw StoreError(code: .unavailable, message: "database not found at \(file.path)")
         }
+        if let existing = connection.withLock({ $0 }), existing.identity == identity { return existing.queue }
         var options = GRDB.Configuration()
-        options.readonly = true
         options.label = "foodcount.reader"
         options.busyMode = .timeout(busyTimeout.timeInterval)
-        let path = self.path
+        options.prepareDatabase { db in try db.execute(sql: "PRAGMA query_only = ON") }
+        let location = Self.existingFileLocation(file.path)
         // Opening touches the file system: keep it off the cooperative pool.
         let result: Result<DatabaseQueue, StoreError> = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { [options] in
+            DispatchQueue.global().async { [options, file] in
                 do {
-                    continuation.resume(returning: .success(try DatabaseQueue(path: path, configuration: options)))
+                    continuation.resume(returning: .success(try DatabaseQueue(path: location, configuration: options)))
                 } catch {
-                    continuation.resume(returning: .failure(StoreError(from: error, context: "opening \(path)")))
+                    continuation.resume(returning: .failure(StoreError(from: error, context: "opening \(file.path)")))
                 }
             }
         }
         let database = try result.get()
-        queue.withLock { $0 = database }
+        connection.withLock { $0 = (database, identity) }
         return database
+    }
+
+    /// What to open so that a file deleted meanwhile is not created again: a `mode=rw` URI where this SQLite
+    /// takes URIs as filenames (Debian's does), else the plain path.
+    static func existingFileLocation(_ path: String) -> String {
+        guard sqlite3_compileoption_used("USE_URI") == 1 else { return path }
+        var escaped = ""
+        for character in path {
+            switch character {
+            case "%": escaped += "%25"
+            case "?": escaped += "%3F"
+            case "#": escaped += "%23"
+            default: escaped.append(character)
+            }
+        }
+        return "file:\(escaped)?mode=rw"
     }
 }

@@ -2,28 +2,41 @@ import FoodCountCore
 import Foundation
 import GRDB
 import Logging
+import Synchronization
 
 /// The `CountStore` over SQLite: counts in the API's database, offsets in a consumer-owned file attached
 /// to the same connection, both written in one `BEGIN IMMEDIATE` transaction per batch.
 ///
 /// SQLite commits a transaction across attached files atomically only outside WAL mode, so the store
-/// refuses a database in WAL (or any journal mode without a super-journal). See `docs/design.md`.
+/// refuses a database in WAL (or any journal mode without a super-journal), at start and inside every
+/// commit. The offsets file also keeps a ledger of the counts (``CountsLedger``), so that the two files
+/// prove at start that they belong together. See `docs/design.md`.
 public final class SQLiteCountStore: CountStore {
-    private let queue: DatabaseQueue
-    var queueForSetup: DatabaseQueue { queue }
+    let files: DatabaseFilePair
     private let group: String
     private let logger: Logger
+    private let options: GRDB.Configuration
+    /// The files' identities when the store opened them: a commit to a file that was since replaced or
+    /// deleted would go nowhere anyone reads.
+    private let identities: [DatabaseFile.Identity]
+    /// The connection; `nil` after a file was found in WAL mode, so that nothing of the store holds the file
+    /// open in WAL (SQLite cannot convert it back while a connection has it open). Reopened at next use.
+    private let connection: Mutex<DatabaseQueue?>
 
-    /// Opens (creating if needed) both databases and checks that they can commit atomically.
+    /// Opens (creating if needed) both databases and checks that they can commit atomically and belong
+    /// together.
     /// - Parameters:
     ///   - configuration: Paths, consumer group and busy timeout.
     ///   - logger: Where the store logs.
     /// - Throws: `StoreError` with `StoreError.readOnly` for an unwritable folder,
-    ///   `StoreError.incompatible` for a WAL database or a counts table of another shape.
+    ///   `StoreError.incompatible` for a WAL database or a counts table of another shape, and
+    ///   `StoreError.inconsistent` when the counts and the offsets file do not belong together.
     public init(configuration: Configuration, logger: Logger = Logger(label: "foodcount.store")) throws(StoreError) {
         self.group = configuration.consumerGroup
         self.logger = logger
         let consumerPath = configuration.resolvedConsumerDatabasePath
+        files = DatabaseFilePair(
+            counts: DatabaseFile(path: configuration.databasePath), offsets: DatabaseFile(path: consumerPath))
         try Self.prepareDirectory(for: configuration.databasePath)
         try Self.prepareDirectory(for: consumerPath)
         var options = GRDB.Configuration()
@@ -35,19 +48,24 @@ public final class SQLiteCountStore: CountStore {
             try db.execute(sql: "PRAGMA main.synchronous = FULL")
             try db.execute(sql: "PRAGMA consumer.synchronous = FULL")
         }
-        do {
-            queue = try DatabaseQueue(path: configuration.databasePath, configuration: options)
-        } catch {
-            throw StoreError(from: error, context: "opening \(configuration.databasePath)")
+        self.options = options
+        let queue = try Self.open(configuration.databasePath, options)
+        try Self.checkJournalModes(queue, files: files)
+        if let notice = try Self.prepareSchema(queue, group: group, files: files) {
+            logger.notice("\(notice)", metadata: ["offsets_file": "\(consumerPath)"])
         }
-        try checkJournalModes(paths: ["main": configuration.databasePath, "consumer": consumerPath])
-        try createSchema()
+        guard let counts = files.counts.identity(), let offsets = files.offsets.identity() else {
+            throw StoreError(code: .unavailable, message: "\(configuration.databasePath) vanished while opening")
+        }
+        identities = [counts, offsets]
+        connection = Mutex(queue)
     }
 
     /// Implements `CountStore.storedOffsets`.
     public func storedOffsets(for partitions: [SourcePartition]) throws(StoreError) -> [SourcePartition: Int64] {
         let wanted = Set(partitions)
         let sql = "SELECT topic, partition, next_offset FROM consumer.consumer_offsets WHERE consumer_group = ?"
+        let queue = try currentConnection()
         do {
             return try queue.read { db in
                 var result: [SourcePartition: Int64] = [:]
@@ -62,17 +80,46 @@ public final class SQLiteCountStore: CountStore {
         }
     }
 
-    /// Implements `CountStore.commit`.
+    /// Implements `CountStore.storedLogIDs`: the topic IDs stored with the offsets.
+    public func storedLogIDs(for partitions: [SourcePartition]) throws(StoreError) -> [SourcePartition: String] {
+        let wanted = Set(partitions)
+        let sql = """
+            SELECT topic, partition, topic_id FROM consumer.consumer_offsets
+            WHERE consumer_group = ? AND topic_id IS NOT NULL
+            """
+        let queue = try currentConnection()
+        do {
+            return try queue.read { db in
+                var result: [SourcePartition: String] = [:]
+                for row in try Row.fetchAll(db, sql: sql, arguments: [group]) {
+                    let partition = SourcePartition(topic: row[0], partition: row[1])
+                    if wanted.contains(partition) { result[partition] = row[2] }
+                }
+                return result
+            }
+        } catch {
+            throw StoreError(from: error, context: "reading stored topic IDs")
+        }
+    }
+
+    /// Implements `CountStore.commit`. Categories are stored in their canonical form (``CategoryForm``).
     public func commit(_ batch: CountBatch) throws(StoreError) {
         guard !batch.offsets.isEmpty || !batch.deltas.isEmpty else { return }
+        let queue = try currentConnection()
         do {
             try queue.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
-                    try applyDeltas(batch.deltas, db)
+                    try checkJournalModesInTransaction(db)
+                    var ledger = try CountsLedger.stored(db) ?? CountsLedger()
+                    try applyDeltas(batch.deltas, to: &ledger, db)
                     try advanceOffsets(batch.offsets, db)
+                    try ledger.store(db)
                     return .commit
                 }
             }
+        } catch let error as StoreError {
+            if error.code == .notAtomic { dropConnection(queue) }
+            throw error
         } catch {
             throw StoreError(from: error, context: "committing a batch of \(batch.eventCount) events")
         }
@@ -80,10 +127,44 @@ public final class SQLiteCountStore: CountStore {
 
     /// Closes the connection.
     public func close() throws(StoreError) {
+        guard let queue = connection.withLock({ $0 }) else { return }
         do { try queue.close() } catch { throw StoreError(from: error, context: "closing") }
     }
 
-    private func applyDeltas(_ deltas: [String: Int64], _ db: Database) throws {
+    /// The open connection, after checking that both paths still name the files the store opened; reopens
+    /// one dropped because a file was in WAL mode, once neither file's header says WAL any more.
+    private func currentConnection() throws(StoreError) -> DatabaseQueue {
+        for ((_, file, role), opened) in zip(attachedFiles, identities) where file.identity() != opened {
+            throw file.replacedError(role)
+        }
+        if let queue = connection.withLock({ $0 }) { return queue }
+        for (_, file, role) in attachedFiles where file.headerSaysWAL() { throw file.walError(role) }
+        let queue = try Self.open(files.counts.path, options)
+        logger.notice("both files use a rollback journal again; commits resume")
+        return connection.withLock { current in
+            if let current { return current }
+            current = queue
+            return queue
+        }
+    }
+
+    /// Forgets a connection whose files went to WAL; users still holding it finish first, and it closes
+    /// with its last reference.
+    private func dropConnection(_ queue: DatabaseQueue) {
+        connection.withLock { current in
+            if current === queue { current = nil }
+        }
+    }
+
+    private static func open(_ path: String, _ options: GRDB.Configuration) throws(StoreError) -> DatabaseQueue {
+        do {
+            return try DatabaseQueue(path: path, configuration: options)
+        } catch {
+            throw StoreError(from: error, context: "opening \(path)")
+        }
+    }
+
+    private func applyDeltas(_ deltas: [String: Int64], to ledger: inout CountsLedger, _ db: Database) throws {
         guard !deltas.isEmpty else { return }
         let statement = try db.cachedStatement(
             sql: """
@@ -91,7 +172,9 @@ public final class SQLiteCountStore: CountStore {
                 ON CONFLICT (category) DO UPDATE SET "count" = "count" + excluded."count"
                 """)
         for (category, delta) in deltas {
-            try statement.execute(arguments: [category, delta])
+            let canonical = CategoryForm.canonical(category)
+            try statement.execute(arguments: [canonical, delta])
+            ledger.add(delta, of: canonical)
         }
     }
 
@@ -99,21 +182,26 @@ public final class SQLiteCountStore: CountStore {
         let update = try db.cachedStatement(
             sql: """
                 UPDATE consumer.consumer_offsets
-                SET next_offset = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                SET next_offset = ?, topic_id = coalesce(?, topic_id),
+                    updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
                 WHERE consumer_group = ? AND topic = ? AND partition = ? AND next_offset = ?
                 """)
         let insert = try db.cachedStatement(
             sql: """
-                INSERT INTO consumer.consumer_offsets (consumer_group, topic, partition, next_offset, updated_at)
-                VALUES (?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+                INSERT INTO consumer.consumer_offsets (consumer_group, topic, partition, next_offset, topic_id, updated_at)
+                VALUES (?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
                 ON CONFLICT DO NOTHING
                 """)
         var fenced: [SourcePartition] = []
         for (partition, advance) in offsets {
             if let expected = advance.expected {
-                try update.execute(arguments: [advance.next, group, partition.topic, partition.partition, expected])
+                try update.execute(arguments: [
+                    advance.next, advance.logID, group, partition.topic, partition.partition, expected,
+                ])
             } else {
-                try insert.execute(arguments: [group, partition.topic, partition.partition, advance.next])
+                try insert.execute(arguments: [
+                    group, partition.topic, partition.partition, advance.next, advance.logID,
+                ])
             }
             if db.changesCount != 1 { fenced.append(partition) }
         }

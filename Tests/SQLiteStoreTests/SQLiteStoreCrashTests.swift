@@ -1,39 +1,64 @@
+import FoodCountCore
 import Foundation
+import SQLiteStore
 import TestSupport
 import XCTest
 
-/// A process killed in the middle of a commit leaves counts and offsets consistent: both or neither.
+/// A writer killed at any step of a commit leaves counts and offsets consistent, both or neither, whichever
+/// file is opened first afterwards: the API's reader alone, or the consumer's store with both files.
+///
+/// The kills are deterministic: `StoreCrashHelper` runs the store over a SQLite VFS that sends SIGKILL just
+/// before or just after a chosen step of a commit (every sync of any file, and every file deletion, among
+/// them the super-journal's, which is the commit point).
 final class SQLiteStoreCrashTests: XCTestCase {
-    func testKillDuringCommitsLeavesCountsAndOffsetsConsistent() throws {
-        let directory = try TestEnvironment.temporaryDirectory("storecrash")
-        let database = directory.appendingPathComponent("foodcount.db").path
-        let consumerDatabase = directory.appendingPathComponent("foodcount-consumer.db").path
-        var generator = SystemRandomNumberGenerator()
-        var totals: [Int] = []
+    private let helper = TestEnvironment.executable("StoreCrashHelper")
+    private let before: Int64 = 6_000  // three batches of 2,000
+    private let perBatch: Int64 = 2_000
 
-        for _ in 0..<12 {
-            let helper = try ChildProcess(TestEnvironment.executable("StoreCrashHelper"), [database])
-            XCTAssertTrue(eventually(timeout: 20) { helper.output.contains("committing") || !helper.isRunning })
-            Thread.sleep(forTimeInterval: Double.random(in: 0.01...0.4, using: &generator))
-            XCTAssertTrue(helper.isRunning, "helper stopped by itself: \(helper.output)")
-            helper.signal(SIGKILL)
-            _ = helper.wait(timeout: 10)
+    func testAKillAtEveryStepOfACommitLeavesBothFilesConsistentWhicheverOpensFirst() async throws {
+        let counted = try ChildProcess.run(helper, [try newDatabase(), "count"])
+        XCTAssertEqual(counted.status, 0, counted.output)
+        let steps = try XCTUnwrap(
+            Int(counted.output.split(separator: ":").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
+        XCTAssertGreaterThanOrEqual(
+            steps, 6, "a commit across two files syncs each journal, the super-journal and each file")
 
-            // Opening both files together lets SQLite roll back a half-done commit from its journals.
-            let lines = try SQLiteInspector.query(
-                database,
-                """
-                ATTACH '\(consumerDatabase)' AS consumer;
-                SELECT (SELECT coalesce(sum(count), 0) FROM food_counts),
-                       (SELECT coalesce(sum(next_offset), 0) FROM consumer.consumer_offsets);
-                """)
-            let parts = (lines.last ?? "").split(separator: "|").compactMap { Int($0) }
-            XCTAssertEqual(parts.count, 2, "\(lines)")
-            XCTAssertEqual(parts.first, parts.last, "counts and offsets diverged: \(lines)")
-            totals.append(parts.first ?? -1)
+        var outcomes: [String: Int64] = [:]
+        for step in 1...steps {
+            for after in [false, true] {
+                let point = "\(after ? "after" : "before") step \(step)"
+                let database = try newDatabase()
+                XCTAssertEqual(try ChildProcess.run(helper, [database, "count"]).status, 0)
+                let crash = try ChildProcess.run(helper, [database, "crash", "\(step)"] + (after ? ["after"] : []))
+                XCTAssertEqual(crash.status, SIGKILL, "\(point): \(crash.output)")
+                outcomes[point] = try await checkConsistent(database, readerFirst: step % 2 == 1, point)
+            }
         }
+        XCTAssertTrue(outcomes.values.contains(before), "some kills land before the commit point: \(outcomes)")
+        XCTAssertTrue(outcomes.values.contains(before + perBatch), "some land after it: \(outcomes)")
+        XCTAssertEqual(outcomes["after step \(steps)"], before + perBatch, "a kill after the last step keeps the batch")
+        XCTAssertEqual(outcomes["before step 1"], before, "a kill before the first step loses the batch")
+    }
 
-        XCTAssertEqual(totals, totals.sorted(), "committed work never goes backwards")
-        XCTAssertGreaterThan(totals.last ?? 0, 0, "the helper committed something")
+    /// Opens the crashed files the two ways they are opened in production, in the given order, and checks
+    /// that both see the same committed state. Returns the total counted.
+    private func checkConsistent(_ database: String, readerFirst: Bool, _ point: String) async throws -> Int64 {
+        var total: Int64 = -1
+        if readerFirst {
+            total = try await SQLiteCountReader(databasePath: database).counts().values.reduce(0, +)
+        }
+        // Opening the store checks that the offsets file's ledger matches the counts table.
+        let store = try SQLiteCountStore(configuration: .init(databasePath: database, consumerGroup: "crash"))
+        let partitions = (0..<4).map { SourcePartition(topic: "t", partition: Int32($0)) }
+        let processed = try store.storedOffsets(for: partitions).values.reduce(0, +)
+        let counts = try await SQLiteCountReader(databasePath: database).counts().values.reduce(0, +)
+        if readerFirst { XCTAssertEqual(total, counts, "\(point): the reader and the store disagree") }
+        XCTAssertEqual(processed, counts, "\(point): counts and offsets diverged")
+        XCTAssertTrue([before, before + perBatch].contains(counts), "\(point): a half-applied batch: \(counts)")
+        return counts
+    }
+
+    private func newDatabase() throws -> String {
+        try TestEnvironment.temporaryDirectory("storecrash").appendingPathComponent("foodcount.db").path
     }
 }

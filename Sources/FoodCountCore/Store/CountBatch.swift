@@ -7,11 +7,16 @@ public struct CountBatch: Sendable, Equatable {
         public var expected: Int64?
         /// The new next offset to store.
         public var next: Int64
+        /// The identity of the log `next` belongs to (Kafka's topic ID), when the source knows it; the store
+        /// keeps it with the offset, so that a recreated log is told from an old figure (`nil` keeps the
+        /// stored one).
+        public var logID: String?
 
         /// Creates an advance.
-        public init(expected: Int64?, next: Int64) {
+        public init(expected: Int64?, next: Int64, logID: String? = nil) {
             self.expected = expected
             self.next = next
+            self.logID = logID
         }
     }
 

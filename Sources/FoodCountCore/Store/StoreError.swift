@@ -23,6 +23,13 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let incompatible = Code(rawValue: "incompatible")
         /// Another consumer moved a partition's offset on: this batch is stale and must be dropped.
         public static let fenced = Code(rawValue: "fenced")
+        /// The counts and the consumer's bookkeeping do not belong together (a lost, replaced or foreign
+        /// offsets file, a restored counts database, a renamed consumer group): counting on would count
+        /// events twice or skip them, so the store refuses. See `docs/operations.md`.
+        public static let inconsistent = Code(rawValue: "inconsistent")
+        /// A file was switched to a journal mode in which counts and offsets cannot commit atomically (WAL)
+        /// while the consumer ran. Nothing is committed until it is switched back; retrying helps then.
+        public static let notAtomic = Code(rawValue: "not_atomic")
         /// Anything else.
         public static let other = Code(rawValue: "other")
     }
@@ -55,7 +62,7 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// Whether waiting and retrying may succeed: a bad moment rather than a bad setup.
     public var isTransient: Bool {
-        code == .busy || code == .io || code == .readOnly || code == .unavailable
+        code == .busy || code == .io || code == .readOnly || code == .unavailable || code == .notAtomic
     }
 
     /// A one-line description with the code and its context.
