@@ -48,27 +48,39 @@ public final class KafkaDeadLetterSink: DeadLetterSink {
         self.truncateTo = truncateTo
     }
 
-    /// Implements `DeadLetterSink.send`.
-    public func send(_ letters: [DeadLetter]) -> [(any Error)?] {
-        var results = deliver(letters.map { record(for: $0, truncated: false) })
+    /// Implements `DeadLetterSink.send`: produces the letters, then waits for their delivery reports until
+    /// the deadline or the stop. A letter still unacknowledged then is reported as failed; the producer may
+    /// still deliver it, so the next attempt can write it twice (the DLQ is at-least-once).
+    public func send(_ letters: [DeadLetter], deadline: ContinuousClock.Instant, shouldStop: () -> Bool) -> [(
+        any Error
+    )?] {
+        var results = deliver(letters.map { record(for: $0, truncated: false) }, deadline, shouldStop)
         // Values the broker refuses as too large go again, truncated: a permanent refusal must not stall us.
         let tooLarge = results.indices.filter { (results[$0] as? KafkaError)?.isMessageTooLarge == true }
         if !tooLarge.isEmpty {
-            let retried = deliver(tooLarge.map { record(for: letters[$0], truncated: true) })
+            let retried = deliver(tooLarge.map { record(for: letters[$0], truncated: true) }, deadline, shouldStop)
             for (index, result) in zip(tooLarge, retried) { results[index] = result }
         }
         return results
     }
 
-    /// Sends records and waits for every delivery report.
-    private func deliver(_ records: [ProducerRecord]) -> [(any Error)?] {
-        let outcomes = Mutex<[(any Error)?]>(Array(repeating: nil, count: records.count))
+    /// Sends records and waits for their delivery reports, until the deadline or the stop.
+    private func deliver(
+        _ records: [ProducerRecord],
+        _ deadline: ContinuousClock.Instant,
+        _ shouldStop: () -> Bool
+    ) -> [(any Error)?] {
+        let unanswered = KafkaError(
+            code: .timeout, message: "no acknowledgement before the pipeline stopped waiting; the letter is sent again")
+        let outcomes = Mutex<[(any Error)?]>(Array(repeating: unanswered, count: records.count))
         let group = DispatchGroup()
         for (index, record) in records.enumerated() {
             group.enter()
             do {
                 try producer.send(record) { result in
-                    if case .failure(let error) = result { outcomes.withLock { $0[index] = error } }
+                    outcomes.withLock { outcomes in
+                        if case .failure(let error) = result { outcomes[index] = error } else { outcomes[index] = nil }
+                    }
                     group.leave()
                 }
             } catch {
@@ -76,7 +88,9 @@ public final class KafkaDeadLetterSink: DeadLetterSink {
                 group.leave()
             }
         }
-        group.wait()
+        while group.wait(timeout: .now() + .milliseconds(20)) == .timedOut {
+            if ContinuousClock.now >= deadline || shouldStop() { break }
+        }
         return outcomes.withLock { $0 }
     }
 

@@ -1,3 +1,4 @@
+import CoreMetrics
 import FoodCountCore
 import KafkaClient
 import Logging
@@ -18,6 +19,11 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, SourceHeader
     private let statisticsBox: StatisticsBox
     /// The next offset the store holds per owned partition, as far as this source has heard.
     let storedOffsets = Mutex<[TopicPartition: Int64]>([:])
+    /// Owned partitions that started in the log their stored offset belongs to (``PartitionStart``): a
+    /// position past their log's end means a lost tail, not a recreated log. Poll owner's thread only.
+    var startedInSameLog: Set<TopicPartition> = []
+    /// How long an assignment waits for the topics' IDs.
+    private let describeTimeout: Duration = .seconds(5)
 
     /// Creates a source over an existing consumer.
     /// - Parameters:
@@ -124,6 +130,16 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, SourceHeader
         }
     }
 
+    /// Implements `EventSource.seek`.
+    public func seek(_ offsets: [SourcePartition: Int64]) throws {
+        var moves: [TopicPartition: StartOffset] = [:]
+        for (partition, offset) in offsets { moves[partition.topicPartition] = .offset(offset) }
+        try consumer.seek(moves)
+        storedOffsets.withLock { stored in
+            for (partition, offset) in moves { stored[partition] = offset.offset }
+        }
+    }
+
     /// Implements `EventSource.pause`.
     public func pause(_ partitions: [SourcePartition]) {
         do {
@@ -152,13 +168,25 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, SourceHeader
         try consumer.close()
     }
 
-    /// Implements `RebalanceHandler.partitionsAssigned`.
+    /// Implements `RebalanceHandler.partitionsAssigned`: asks the broker for the topics' IDs, so that the
+    /// listener can tell a recreated topic from the one its offsets were stored for.
     public func partitionsAssigned(_ partitions: [TopicPartition]) -> [TopicPartition: StartOffset] {
-        let stored = listener?.partitionsAssigned(partitions.map(\.sourcePartition)) ?? [:]
+        let ids = topicIDs(Set(partitions.map(\.topic)).sorted())
+        var logIDs: [SourcePartition: String] = [:]
+        for partition in partitions { logIDs[partition.sourcePartition] = ids[partition.topic] }
+        let chosen = listener?.partitionsAssigned(partitions.map(\.sourcePartition), logIDs: logIDs) ?? [:]
         var starts: [TopicPartition: StartOffset] = [:]
         for partition in partitions {
-            let offset = stored[partition.sourcePartition]
-            starts[partition] = offset.map { .offset($0) } ?? reset
+            startedInSameLog.remove(partition)
+            switch chosen[partition.sourcePartition] {
+            case .offset(let offset, let sameLog):
+                starts[partition] = .offset(offset)
+                if sameLog { startedInSameLog.insert(partition) }
+            case .beginning:
+                starts[partition] = .beginning
+            case nil:
+                starts[partition] = reset
+            }
         }
         storedOffsets.withLock { stored in
             for partition in partitions { stored[partition] = starts[partition].flatMap { $0.offset } }
@@ -166,9 +194,29 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, SourceHeader
         return starts
     }
 
+    /// Implements `RebalanceHandler.partitionWasReset`: the broker answered OFFSET_OUT_OF_RANGE and
+    /// librdkafka moved the partition by `auto.offset.reset`.
+    public func partitionWasReset(_ partition: TopicPartition) {
+        LogResetMetrics.outOfRange.increment()
+    }
+
+    /// The topics' IDs, or none when the broker cannot say (a recreated topic is then recognised by its
+    /// offsets only, see `restartPartitionsBeyondLogEnd()`).
+    private func topicIDs(_ topics: [String]) -> [String: String] {
+        do {
+            return try consumer.describeTopics(topics, timeout: describeTimeout).compactMapValues(\.id)
+        } catch {
+            logger.warning(
+                "cannot read the topics' IDs; a recreated topic is recognised by its offsets only",
+                metadata: ["topics": "\(topics)", "error": "\(error)"])
+            return [:]
+        }
+    }
+
     /// Implements `RebalanceHandler.partitionsRevoked`.
     public func partitionsRevoked(_ partitions: [TopicPartition], lost: Bool) {
         listener?.partitionsRevoked(partitions.map(\.sourcePartition), lost: lost)
+        startedInSameLog.subtract(partitions)
         storedOffsets.withLock { stored in
             for partition in partitions { stored.removeValue(forKey: partition) }
         }
@@ -201,7 +249,7 @@ final class StatisticsBox: Sendable {
 }
 
 extension StartOffset {
-    fileprivate var offset: Int64? {
+    var offset: Int64? {
         if case .offset(let value) = self { return value }
         return nil
     }

@@ -63,6 +63,10 @@ public struct MetricsExporter: Sendable {
         "kafka_consumergroup_lag": "Records not yet committed per partition: high watermark minus stored next offset.",
         "foodcount_last_commit_timestamp_seconds": "Unix time of the last successful commit.",
         "foodcount_dead_letter_failures_total": "Dead-letter writes that failed and will be retried.",
+        "foodcount_fenced_commits_total":
+            "Commits fenced because a stored offset moved on without this member; it continues from the stored offset.",
+        "foodcount_log_resets_total":
+            "Partitions restarted because their log was recreated, reset or truncated, by reason.",
         "foodcount_ready": "1 when the consumer is ready (see /readyz), else 0.",
         "foodcount_build_info": "Build information; always 1.",
         "hb_requests_total": "HTTP requests served.",

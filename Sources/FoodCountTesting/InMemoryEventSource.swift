@@ -9,7 +9,7 @@ import Synchronization
 /// synchronously inside the next ``poll(maxRecords:timeout:)``, as a Kafka consumer does.
 public final class InMemoryEventSource: EventSource, @unchecked Sendable {
     private enum Change {
-        case assign([SourcePartition])
+        case assign([SourcePartition], logIDs: [SourcePartition: String])
         case revoke([SourcePartition], lost: Bool)
     }
 
@@ -36,7 +36,7 @@ public final class InMemoryEventSource: EventSource, @unchecked Sendable {
     ///   - resetToBeginning: Where partitions without a start offset begin: the log's start, or its end.
     public init(assignOnStart: [SourcePartition] = [], resetToBeginning: Bool = true) {
         self.resetToBeginning = resetToBeginning
-        if !assignOnStart.isEmpty { state.withLock { $0.changes.append(.assign(assignOnStart)) } }
+        if !assignOnStart.isEmpty { state.withLock { $0.changes.append(.assign(assignOnStart, logIDs: [:])) } }
     }
 
     /// Appends values to a partition's log, as a producer would.
@@ -59,8 +59,21 @@ public final class InMemoryEventSource: EventSource, @unchecked Sendable {
     }
 
     /// Queues an assignment, delivered inside the next poll.
-    public func assign(_ partitions: [SourcePartition]) {
-        state.withLock { $0.changes.append(.assign(partitions)) }
+    /// - Parameters:
+    ///   - partitions: The partitions to assign.
+    ///   - logIDs: The identity of each partition's log, as a Kafka source reports topic IDs.
+    public func assign(_ partitions: [SourcePartition], logIDs: [SourcePartition: String] = [:]) {
+        state.withLock { $0.changes.append(.assign(partitions, logIDs: logIDs)) }
+    }
+
+    /// Where each assigned partition will read next.
+    public var positions: [SourcePartition: Int64] { state.withLock { $0.positions } }
+
+    /// Replaces a partition's log by a new one, as a recreated topic or a broker that lost its log does; the
+    /// position of an assigned partition stays where it was.
+    public func replaceLog(of partition: SourcePartition, with values: [[UInt8]?]) {
+        state.withLock { $0.logs[partition] = [] }
+        append(values, to: partition)
     }
 
     /// Queues a revocation, delivered inside the next poll.
@@ -135,6 +148,15 @@ public final class InMemoryEventSource: EventSource, @unchecked Sendable {
         state.withLock { $0.committed.merge(offsets) { $1 } }
     }
 
+    /// Implements `EventSource.seek`.
+    public func seek(_ offsets: [SourcePartition: Int64]) throws {
+        state.withLock { state in
+            for (partition, offset) in offsets where state.positions[partition] != nil {
+                state.positions[partition] = offset
+            }
+        }
+    }
+
     /// Implements `EventSource.pause`.
     public func pause(_ partitions: [SourcePartition]) {
         state.withLock { $0.paused.formUnion(partitions) }
@@ -166,12 +188,16 @@ public final class InMemoryEventSource: EventSource, @unchecked Sendable {
     private func deliverChanges() {
         while let change = state.withLock({ $0.changes.isEmpty ? nil : $0.changes.removeFirst() }) {
             switch change {
-            case .assign(let partitions):
-                let starts = listener?.partitionsAssigned(partitions) ?? [:]
+            case .assign(let partitions, let logIDs):
+                let starts = listener?.partitionsAssigned(partitions, logIDs: logIDs) ?? [:]
                 state.withLock { state in
                     for partition in partitions {
                         let end = Int64(state.logs[partition]?.count ?? 0)
-                        state.positions[partition] = starts[partition] ?? (resetToBeginning ? 0 : end)
+                        switch starts[partition] {
+                        case .offset(let offset, _): state.positions[partition] = offset
+                        case .beginning: state.positions[partition] = 0
+                        case nil: state.positions[partition] = resetToBeginning ? 0 : end
+                        }
                     }
                 }
             case .revoke(let partitions, let lost):

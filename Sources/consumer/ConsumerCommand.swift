@@ -89,10 +89,12 @@ struct ConsumerCommand: AsyncParsableCommand {
             outcome = .failure(error)
         }
         if let deadLetterProducer {
-            // Closing flushes and joins a thread: keep that blocking work off the cooperative pool.
+            // Closing flushes and joins a thread: keep that blocking work off the cooperative pool. Whatever
+            // is still unacknowledged belongs to a batch that was not committed and is sent again on the
+            // next start, so the close waits briefly, not the producer's 10 s.
             await withCheckedContinuation { continuation in
                 Thread {
-                    deadLetterProducer.close()
+                    deadLetterProducer.close(timeout: .seconds(1))
                     continuation.resume()
                 }.start()
             }

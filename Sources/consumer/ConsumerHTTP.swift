@@ -23,7 +23,9 @@ enum ConsumerHTTP {
         router.get("/readyz") { _, _ -> Response in
             let failing = readiness.evaluate()
             guard failing.isEmpty else {
-                return json(.serviceUnavailable, ["status": "not_ready", "failing": failing.joined(separator: ",")])
+                var body = ["status": "not_ready", "failing": failing.joined(separator: ",")]
+                body["reason"] = readiness.pipeline.health.lastError
+                return json(.serviceUnavailable, body)
             }
             return json(.ok, ["status": "ready"])
         }

@@ -17,16 +17,16 @@ final class CountingPipelineFaultTests: XCTestCase {
         let store = InMemoryCountStore()
         let sink = InMemoryDeadLetterSink()
         let pipeline = CountingPipeline(source: InMemoryEventSource(), store: store, deadLetterSink: sink)
-        _ = pipeline.partitionsAssigned([p0])
+        _ = pipeline.partitionsAssigned([p0], logIDs: [:])
         pipeline.process([record(0, #"{"food": "soup"}"#), record(1, "garbage"), record(2, #"{"food": "taco"}"#)])
         sink.failNextSends(1)
 
-        XCTAssertFalse(try pipeline.attemptFlush())
+        XCTAssertFalse(try pipeline.attemptFlush(waitingUntil: .now + .seconds(30)))
         XCTAssertEqual(store.currentOffsets, [:], "no offset may pass a dead letter the sink has not acknowledged")
         XCTAssertEqual(store.currentCounts, [:])
         XCTAssertFalse(pipeline.health.deadLetterWritable)
 
-        XCTAssertTrue(try pipeline.attemptFlush())
+        XCTAssertTrue(try pipeline.attemptFlush(waitingUntil: .now + .seconds(30)))
         XCTAssertEqual(store.currentOffsets, [p0: 3])
         XCTAssertEqual(store.currentCounts, ["soup": 1, "taco": 1])
         XCTAssertEqual(sink.letters.map(\.record.offset), [1])
@@ -38,7 +38,7 @@ final class CountingPipelineFaultTests: XCTestCase {
         let store = InMemoryCountStore()
         let sink = InMemoryDeadLetterSink()
         let pipeline = CountingPipeline(source: InMemoryEventSource(), store: store, deadLetterSink: sink)
-        _ = pipeline.partitionsAssigned([p0])
+        _ = pipeline.partitionsAssigned([p0], logIDs: [:])
         let bad: [(String?, EventDecodingError.Kind)] = [
             (nil, .tombstone), ("{", .notJSON), ("[1]", .notObject), ("{}", .missingField),
             (#"{"food": null}"#, .nullField), (#"{"food": 1}"#, .fieldNotString), (#"{"food": "  "}"#, .emptyCategory),
@@ -46,7 +46,7 @@ final class CountingPipelineFaultTests: XCTestCase {
         pipeline.process(bad.enumerated().map { record(Int64($0.offset), $0.element.0) })
         pipeline.process([record(Int64(bad.count), #"{"food": "soup"}"#)])
 
-        XCTAssertTrue(try pipeline.attemptFlush())
+        XCTAssertTrue(try pipeline.attemptFlush(waitingUntil: .now + .seconds(30)))
 
         XCTAssertEqual(sink.letters.map(\.error.kind), bad.map(\.1))
         XCTAssertEqual(store.currentCounts, ["soup": 1])
@@ -61,11 +61,7 @@ final class CountingPipelineFaultTests: XCTestCase {
         let pipeline = CountingPipeline(
             source: source, store: store,
             configuration: .init(maxBatchDelay: .milliseconds(5), retry: fastRetry, retryBudget: .milliseconds(30)))
-        let finished = expectation(description: "stopped")
-        Thread {
-            try? pipeline.run()
-            finished.fulfill()
-        }.start()
+        let run = PipelineRun(pipeline)
 
         let degraded = eventuallyTrue(timeout: 5) { pipeline.health.retryBudgetExhausted }
         let wasPaused = source.pausedPartitions == [p0]
@@ -73,8 +69,7 @@ final class CountingPipelineFaultTests: XCTestCase {
         let storeFlagged = !pipeline.health.storeWritable
         let nothingStored = store.currentOffsets.isEmpty
         let recovered = eventuallyTrue(timeout: 10) { pipeline.health.isReady && store.currentOffsets == [self.p0: 20] }
-        pipeline.requestStop()
-        wait(for: [finished], timeout: 5)
+        run.stop(timeout: 5)
 
         XCTAssertTrue(degraded)
         XCTAssertTrue(wasPaused, "consumption must pause when the budget runs out")
@@ -95,15 +90,10 @@ final class CountingPipelineFaultTests: XCTestCase {
         let pipeline = CountingPipeline(
             source: source, store: store, deadLetterSink: sink,
             configuration: .init(maxBatchDelay: .milliseconds(5), retry: fastRetry))
-        let finished = expectation(description: "stopped")
-        Thread {
-            try? pipeline.run()
-            finished.fulfill()
-        }.start()
+        let run = PipelineRun(pipeline)
 
         let done = eventuallyTrue(timeout: 5) { store.currentOffsets == [self.p0: 3] }
-        pipeline.requestStop()
-        wait(for: [finished], timeout: 5)
+        run.stop(timeout: 5)
 
         XCTAssertTrue(done)
         XCTAssertEqual(store.currentCounts, ["soup": 2])
@@ -119,16 +109,11 @@ final class CountingPipelineFaultTests: XCTestCase {
             source: source, store: store,
             configuration: .init(
                 maxBatchDelay: .milliseconds(5), retry: fastRetry, shutdownRetryBudget: .milliseconds(100)))
-        let finished = expectation(description: "stopped")
-        Thread {
-            try? pipeline.run()
-            finished.fulfill()
-        }.start()
+        let run = PipelineRun(pipeline)
         XCTAssertTrue(eventuallyTrue(timeout: 5) { pipeline.statistics.flushRetries > 0 })
 
         let stopping = Date()
-        pipeline.requestStop()
-        wait(for: [finished], timeout: 5)
+        run.stop(timeout: 5)
 
         XCTAssertLessThan(Date().timeIntervalSince(stopping), 3)
         XCTAssertEqual(store.currentOffsets, [:])

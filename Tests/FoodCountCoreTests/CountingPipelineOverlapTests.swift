@@ -227,19 +227,15 @@ final class CountingPipelineOverlapTests: XCTestCase {
     func testStoppingWaitsForTheCommitInFlightAndBooksIt() throws {
         let (source, store) = heldSource(records: 10)
         let pipeline = makePipeline(source, store)
-        let returned = LockedBox(false)
-        Thread {
-            try? pipeline.run()
-            returned.value = true
-        }.start()
+        let run = PipelineRun(pipeline)
         XCTAssertTrue(eventuallyTrue(timeout: 5) { store.commitsStarted == 1 })
 
         pipeline.requestStop()
         Thread.sleep(forTimeInterval: 0.3)
-        XCTAssertFalse(returned.value, "run() must not return while its commit is still being written")
+        XCTAssertFalse(run.hasReturned, "run() must not return while its commit is still being written")
         store.open()
 
-        XCTAssertTrue(eventuallyTrue(timeout: 5) { returned.value })
+        run.waitForReturn(timeout: 5)
         XCTAssertEqual(store.inner.currentOffsets, [p0: 10])
         XCTAssertEqual(source.committedOffsets, [p0: 10])
         XCTAssertEqual(pipeline.statistics.eventsCommitted, 10)

@@ -74,7 +74,7 @@ final class CountingPipelineTests: XCTestCase {
     func testRevokeFlushesPendingBatchBeforeReturning() {
         let store = InMemoryCountStore()
         let pipeline = makePipeline(InMemoryEventSource(), store)
-        _ = pipeline.partitionsAssigned([p0, p1])
+        _ = pipeline.partitionsAssigned([p0, p1], logIDs: [:])
         pipeline.process([record(p0, 0, "soup"), record(p1, 0, "taco"), record(p0, 1, "soup")])
         XCTAssertEqual(store.currentCounts, [:], "nothing is flushed before the batch is due")
 
@@ -87,11 +87,11 @@ final class CountingPipelineTests: XCTestCase {
     func testLostAssignmentDropsOnlyTheLostPartitionsWork() throws {
         let store = InMemoryCountStore()
         let pipeline = makePipeline(InMemoryEventSource(), store)
-        _ = pipeline.partitionsAssigned([p0, p1])
+        _ = pipeline.partitionsAssigned([p0, p1], logIDs: [:])
         pipeline.process([record(p0, 0, "soup"), record(p1, 0, "taco")])
 
         pipeline.partitionsRevoked([p0], lost: true)
-        _ = try pipeline.attemptFlush()
+        _ = try pipeline.attemptFlush(waitingUntil: .now + .seconds(30))
 
         XCTAssertEqual(store.currentCounts, ["taco": 1])
         XCTAssertEqual(store.currentOffsets, [p1: 1])
@@ -100,9 +100,9 @@ final class CountingPipelineTests: XCTestCase {
     func testRecordsOfPartitionsNotOwnedAreDroppedNotCounted() throws {
         let store = InMemoryCountStore()
         let pipeline = makePipeline(InMemoryEventSource(), store)
-        _ = pipeline.partitionsAssigned([p0])
+        _ = pipeline.partitionsAssigned([p0], logIDs: [:])
         pipeline.process([record(p0, 0, "soup"), record(p1, 0, "taco")])
-        _ = try pipeline.attemptFlush()
+        _ = try pipeline.attemptFlush(waitingUntil: .now + .seconds(30))
 
         XCTAssertEqual(store.currentCounts, ["soup": 1])
         XCTAssertEqual(store.currentOffsets, [p0: 1])
@@ -141,17 +141,17 @@ final class CountingPipelineTests: XCTestCase {
     func testFencedPartitionIsDroppedAndTheOthersStillCommit() throws {
         let store = InMemoryCountStore()
         let pipeline = makePipeline(InMemoryEventSource(), store)
-        _ = pipeline.partitionsAssigned([p0, p1])
+        _ = pipeline.partitionsAssigned([p0, p1], logIDs: [:])
         pipeline.process([record(p0, 0, "soup"), record(p1, 0, "taco")])
         store.setOffset(40, for: p0)  // another member counted p0 meanwhile
 
-        _ = try pipeline.attemptFlush()
+        _ = try pipeline.attemptFlush(waitingUntil: .now + .seconds(30))
 
         XCTAssertEqual(store.currentCounts, ["taco": 1])
         XCTAssertEqual(store.currentOffsets, [p0: 40, p1: 1])
         XCTAssertEqual(pipeline.statistics.batchesFenced, 1)
         pipeline.process([record(p0, 1, "soup")])
-        _ = try pipeline.attemptFlush()
+        _ = try pipeline.attemptFlush(waitingUntil: .now + .seconds(30))
         XCTAssertEqual(store.currentCounts, ["taco": 1], "a fenced partition is no longer counted")
     }
 
@@ -291,9 +291,9 @@ final class CountingPipelineTests: XCTestCase {
     func testOffsetGoingBackAfterALogResetIsStoredAsTheNewPosition() throws {
         let store = InMemoryCountStore(offsets: [p0: 50])
         let pipeline = makePipeline(InMemoryEventSource(), store)
-        _ = pipeline.partitionsAssigned([p0])
+        _ = pipeline.partitionsAssigned([p0], logIDs: [:])
         pipeline.process([record(p0, 0, "soup"), record(p0, 1, "soup")])
-        _ = try pipeline.attemptFlush()
+        _ = try pipeline.attemptFlush(waitingUntil: .now + .seconds(30))
 
         XCTAssertEqual(store.currentCounts, ["soup": 2], "records of a reset log are new records")
         XCTAssertEqual(store.currentOffsets, [p0: 2])
@@ -324,17 +324,11 @@ final class NumberingDecoder: EventDecoder, @unchecked Sendable {
 }
 
 extension XCTestCase {
-    /// Starts the pipeline on a thread; the returned closure stops it and waits for it to return.
-    func start(_ pipeline: CountingPipeline) -> () -> Void {
-        let finished = expectation(description: "stopped")
-        Thread {
-            try? pipeline.run()
-            finished.fulfill()
-        }.start()
-        return {
-            pipeline.requestStop()
-            self.wait(for: [finished], timeout: 10)
-        }
+    /// Starts the pipeline on a thread; the returned closure stops it, waits for it to return and fails the
+    /// test if it threw.
+    func start(_ pipeline: CountingPipeline, file: StaticString = #filePath, line: UInt = #line) -> () -> Void {
+        let run = PipelineRun(pipeline)
+        return { run.stop(file: file, line: line) }
     }
 }
 

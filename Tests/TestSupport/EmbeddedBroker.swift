@@ -9,19 +9,24 @@ public final class EmbeddedBroker: @unchecked Sendable {
     private var process: ChildProcess
     private let logURL: URL
 
-    private init(port: Int, process: ChildProcess, logURL: URL) {
+    private let advertisedPort: Int
+
+    private init(port: Int, advertisedPort: Int, process: ChildProcess, logURL: URL) {
         self.port = port
+        self.advertisedPort = advertisedPort
         self.address = "127.0.0.1:\(port)"
         self.process = process
         self.logURL = logURL
     }
 
     /// Starts a broker on a free port and waits until it accepts connections.
-    public static func start() throws -> EmbeddedBroker {
+    /// - Parameter advertisedPort: The port the broker tells clients to connect to, when a proxy stands
+    ///   in front of it (clients then stay on the proxy); by default its own.
+    public static func start(advertisedPort: Int? = nil) throws -> EmbeddedBroker {
         let port = try freePort()
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("tansu-\(port).log")
-        let process = try launch(port: port, log: log)
-        let broker = EmbeddedBroker(port: port, process: process, logURL: log)
+        let process = try launch(port: port, advertisedPort: advertisedPort ?? port, log: log)
+        let broker = EmbeddedBroker(port: port, advertisedPort: advertisedPort ?? port, process: process, logURL: log)
         try broker.waitUntilListening()
         return broker
     }
@@ -45,7 +50,7 @@ public final class EmbeddedBroker: @unchecked Sendable {
     /// Starts a new, empty broker on the same port.
     public func restart() throws {
         stop()
-        process = try Self.launch(port: port, log: logURL)
+        process = try Self.launch(port: port, advertisedPort: advertisedPort, log: logURL)
         try waitUntilListening()
     }
 
@@ -55,12 +60,12 @@ public final class EmbeddedBroker: @unchecked Sendable {
     /// Unfreezes the broker (SIGCONT).
     public func resume() { process.signal(SIGCONT) }
 
-    private static func launch(port: Int, log: URL) throws -> ChildProcess {
+    private static func launch(port: Int, advertisedPort: Int, log: URL) throws -> ChildProcess {
         try ChildProcess(
             TestEnvironment.tansu,
             [
                 "broker", "--listener-url", "tcp://127.0.0.1:\(port)", "--advertised-listener-url",
-                "tcp://127.0.0.1:\(port)",
+                "tcp://127.0.0.1:\(advertisedPort)",
             ],
             logURL: log)
     }

@@ -112,13 +112,15 @@ public struct BatchAggregator: Sendable {
     }
 
     /// Merges the partitions into one store batch.
-    /// - Parameter expected: The next offset the store holds now per partition (`nil` for none).
-    public func makeBatch(expected: [SourcePartition: Int64?]) -> CountBatch {
+    /// - Parameters:
+    ///   - expected: The next offset the store holds now per partition (`nil` for none).
+    ///   - logIDs: The identity of each partition's log, where known, stored with its offset.
+    public func makeBatch(expected: [SourcePartition: Int64?], logIDs: [SourcePartition: String] = [:]) -> CountBatch {
         var batch = CountBatch(eventCount: recordCount)
         for (partition, state) in partitions {
             batch.deltas.merge(state.deltas, uniquingKeysWith: +)
             batch.offsets[partition] = CountBatch.OffsetAdvance(
-                expected: expected[partition] ?? nil, next: state.nextOffset)
+                expected: expected[partition] ?? nil, next: state.nextOffset, logID: logIDs[partition])
         }
         return batch
     }

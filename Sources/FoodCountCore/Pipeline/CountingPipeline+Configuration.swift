@@ -23,6 +23,9 @@ extension CountingPipeline {
         public var revocationRetryBudget: Duration
         /// How long the final flush keeps retrying a failing store during shutdown.
         public var shutdownRetryBudget: Duration
+        /// How long a commit from the run loop waits for the dead-letter sink's acknowledgements (a stop
+        /// request ends the wait sooner; revocation and shutdown flushes wait no longer than their budgets).
+        public var deadLetterTimeout: Duration
 
         /// Creates a configuration.
         /// - Parameters:
@@ -36,6 +39,7 @@ extension CountingPipeline {
         ///   - retryBudget: How long commits may fail before pausing and reporting not ready.
         ///   - revocationRetryBudget: How long a revocation retries a failing commit.
         ///   - shutdownRetryBudget: How long to retry the final flush.
+        ///   - deadLetterTimeout: How long a commit from the run loop waits for dead-letter acknowledgements.
         public init(
             maxBatchEvents: Int = 100_000,
             maxBatchDelay: Duration = .milliseconds(200),
@@ -45,7 +49,8 @@ extension CountingPipeline {
             retry: RetryPolicy = RetryPolicy(),
             retryBudget: Duration = .seconds(10),
             revocationRetryBudget: Duration = .seconds(5),
-            shutdownRetryBudget: Duration = .seconds(5)
+            shutdownRetryBudget: Duration = .seconds(5),
+            deadLetterTimeout: Duration = .seconds(30)
         ) {
             self.maxBatchEvents = max(1, maxBatchEvents)
             self.maxBatchDelay = maxBatchDelay
@@ -56,6 +61,7 @@ extension CountingPipeline {
             self.retryBudget = retryBudget
             self.revocationRetryBudget = revocationRetryBudget
             self.shutdownRetryBudget = shutdownRetryBudget
+            self.deadLetterTimeout = deadLetterTimeout
         }
 
         /// The most records a due batch holds while the previous batch is still committing: ten batches.

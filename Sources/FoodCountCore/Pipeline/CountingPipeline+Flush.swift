@@ -6,9 +6,11 @@ import Synchronization
 extension CountingPipeline {
     /// One attempt to commit the pending batch, on this thread: first the outcome of the commit in flight,
     /// then dead letters, then counts and offsets in one store transaction, then the offsets to the source.
+    /// - Parameter waitingUntil: How long dead letters may wait for acknowledgements; an abandoning stop ends
+    ///   that wait too.
     /// - Returns: `true` when committed (or nothing was pending), `false` after a transient failure.
     /// - Throws: A failure that retrying cannot fix.
-    func attemptFlush() throws -> Bool {
+    func attemptFlush(waitingUntil deadline: ContinuousClock.Instant) throws -> Bool {
         dueWhileCommitting = false  // this flush takes the pending batch, whatever happens to it
         guard try settleCommit(waiting: true) else { return false }
         guard !aggregator.isEmpty else {
@@ -16,9 +18,9 @@ extension CountingPipeline {
             return true
         }
         let started = ContinuousClock.now
-        if !deadLetters.isEmpty, !sendDeadLetters() { return false }
+        if !deadLetters.isEmpty, !sendDeadLetters(until: deadline, stopping: { isAbandoning }) { return false }
         while true {
-            let batch = aggregator.makeBatch(expected: owned)
+            let batch = aggregator.makeBatch(expected: owned, logIDs: logIDs)
             let failure: StoreError
             do {
                 lastCommitStart = started
@@ -32,7 +34,7 @@ extension CountingPipeline {
                 failure = error
             }
             if failure.code == .fenced {
-                dropFenced(failure)
+                setAsideFenced(failure)
                 if aggregator.isEmpty {
                     batchStarted = nil
                     return true
@@ -55,9 +57,12 @@ extension CountingPipeline {
     }
 
     /// Sends pending dead letters; keeps those that failed. Returns whether all were acknowledged.
-    func sendDeadLetters() -> Bool {
+    /// - Parameters:
+    ///   - deadline: When to stop waiting for acknowledgements.
+    ///   - stopping: Whether waiting should end now.
+    func sendDeadLetters(until deadline: ContinuousClock.Instant, stopping: () -> Bool) -> Bool {
         guard let deadLetterSink else { return true }
-        let results = deadLetterSink.send(deadLetters)
+        let results = deadLetterSink.send(deadLetters, deadline: deadline, shouldStop: stopping)
         var remaining: [DeadLetter] = []
         var firstError: (any Error)?
         for (letter, result) in zip(deadLetters, results) {
@@ -98,7 +103,7 @@ extension CountingPipeline {
             }
             return
         }
-        guard try attemptFlush() else { return scheduleRetry() }
+        guard try attemptFlush(waitingUntil: .now + configuration.deadLetterTimeout) else { return scheduleRetry() }
         recovered()
     }
 
@@ -128,7 +133,7 @@ extension CountingPipeline {
         let deadline = ContinuousClock.now + budget
         var attempt = 0
         while true {
-            if try attemptFlush() {
+            if try attemptFlush(waitingUntil: deadline) {
                 recovered()
                 return true
             }
@@ -174,22 +179,64 @@ extension CountingPipeline {
         pauseOwnedPartitions()
     }
 
-    func dropFenced(_ error: StoreError) {
-        logger.error(
-            "another consumer moved on; dropping this member's stale work for those partitions",
-            metadata: ["partitions": "\(error.partitions.sorted())", "error": "\(error)"])
-        forget(error.partitions)
+    /// After a fenced commit: drops this member's pending work of the fenced partitions, whose stored offsets
+    /// another member (or a person) moved, and stops counting them until ``continueFencedPartitions()``
+    /// moves them to their stored offsets. The partitions stay owned: librdkafka keeps them assigned.
+    func setAsideFenced(_ error: StoreError) {
+        let partitions = error.partitions.filter { owned[$0] != nil }
+        logger.warning(
+            "a commit was fenced: the stored offsets moved on without this member; dropping its pending work of those partitions and continuing them from the stored offsets",
+            metadata: ["partitions": "\(partitions.sorted())", "error": "\(error)"])
+        dropPendingWork(of: partitions)
+        fencedPartitions.formUnion(partitions)
         statisticsBox.withLock { $0.batchesFenced += 1 }
+        metrics.fenced.increment()
+    }
+
+    /// Moves fenced partitions to their stored offsets and counts them again from there. A move that fails
+    /// is tried again on the next turn of the loop; a stored offset that vanished stops the pipeline, since
+    /// any start would be a guess.
+    func continueFencedPartitions() throws {
+        guard !fencedPartitions.isEmpty else { return }
+        let partitions = fencedPartitions.sorted()
+        let stored = try readingStoreRetrying { () throws(StoreError) in try store.storedOffsets(for: partitions) }
+        if let missing = partitions.first(where: { stored[$0] == nil }) {
+            throw StoreError(
+                code: .inconsistent,
+                message:
+                    "the stored offset of \(missing) vanished while this member owned the partition; refusing to guess where to continue"
+            )
+        }
+        do {
+            try source.seek(stored)
+        } catch {
+            logger.warning("cannot move fenced partitions yet; trying again", metadata: ["error": "\(error)"])
+            return
+        }
+        for (partition, offset) in stored { owned[partition] = offset }
+        fencedPartitions.removeAll()
+        logger.notice(
+            "continuing fenced partitions from their stored offsets",
+            metadata: ["offsets": "\(stored.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })"])
+    }
+
+    /// Drops the pending work of partitions: their counts, offsets and dead letters.
+    func dropPendingWork(of partitions: [SourcePartition]) {
+        let gone = Set(partitions)
+        aggregator.remove(partitions)
+        deadLetters.removeAll { gone.contains($0.record.partition) }
+        if aggregator.isEmpty { batchStarted = nil }
     }
 
     /// Drops the pending work of partitions and stops owning them.
     func forget(_ partitions: [SourcePartition]) {
-        let gone = Set(partitions)
-        aggregator.remove(partitions)
-        deadLetters.removeAll { gone.contains($0.record.partition) }
-        for partition in partitions { owned.removeValue(forKey: partition) }
-        paused.subtract(gone)
-        if aggregator.isEmpty { batchStarted = nil }
+        dropPendingWork(of: partitions)
+        for partition in partitions {
+            owned.removeValue(forKey: partition)
+            logIDs.removeValue(forKey: partition)
+            fencedPartitions.remove(partition)
+        }
+        paused.subtract(partitions)
         statisticsBox.withLock { $0.assignedPartitions = owned.count }
         metrics.assigned.record(owned.count)
     }

@@ -19,8 +19,12 @@ extension CountingPipeline {
     func startCommit() -> Bool {
         precondition(inFlight == nil, "one commit in flight at a time")
         let started = ContinuousClock.now
-        if !deadLetters.isEmpty, !sendDeadLetters() { return false }
-        let batch = aggregator.makeBatch(expected: owned)
+        if !deadLetters.isEmpty,
+            !sendDeadLetters(until: started + configuration.deadLetterTimeout, stopping: { isStopRequested })
+        {
+            return false
+        }
+        let batch = aggregator.makeBatch(expected: owned, logIDs: logIDs)
         inFlight = InFlightCommit(aggregator: aggregator, batch: batch, started: started, batchStarted: batchStarted)
         aggregator.reset()
         batchStarted = nil
@@ -52,7 +56,7 @@ extension CountingPipeline {
         aggregator.merge(earlier: commit.aggregator)
         batchStarted = [commit.batchStarted, batchStarted].compactMap { $0 }.min() ?? .now
         if failure.code == .fenced {
-            dropFenced(failure)  // the other partitions commit with the next flush
+            setAsideFenced(failure)  // the other partitions commit with the next flush
             return true
         }
         guard failure.isTransient else { throw failure }

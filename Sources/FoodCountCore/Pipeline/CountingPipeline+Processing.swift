@@ -48,7 +48,7 @@ extension CountingPipeline {
         endRun()
         let stored = owned[partition]
         counter.run = .init(
-            partition: partition, isOwned: stored != nil,
+            partition: partition, isOwned: stored != nil && !fencedPartitions.contains(partition),
             position: aggregator.nextOffset(for: partition) ?? inFlight?.aggregator.nextOffset(for: partition) ?? stored
                 ?? nil)
     }

@@ -3,26 +3,58 @@ import Logging
 import Synchronization
 
 extension CountingPipeline {
-    /// Starts each assigned partition at the store's next offset.
-    public func partitionsAssigned(_ partitions: [SourcePartition]) -> [SourcePartition: Int64] {
+    /// Starts each assigned partition at the store's next offset, or at the beginning of its log when the log
+    /// was recreated since that offset was stored (its identity changed).
+    public func partitionsAssigned(
+        _ partitions: [SourcePartition],
+        logIDs current: [SourcePartition: String]
+    ) -> [SourcePartition: PartitionStart] {
         endRun()  // ownership changes: the next record starts a new run
         let stored: [SourcePartition: Int64]
+        let storedLogIDs: [SourcePartition: String]
         do {
-            stored = try storedOffsetsRetrying(partitions)
+            stored = try readingStoreRetrying { () throws(StoreError) in try store.storedOffsets(for: partitions) }
+            storedLogIDs = try readingStoreRetrying { () throws(StoreError) in try store.storedLogIDs(for: partitions) }
         } catch {
             // Without the stored offsets any start would be a guess: own nothing, stop the pipeline.
             logger.error("cannot read stored offsets; not consuming", metadata: ["error": "\(error)"])
             failure = error
             return [:]
         }
-        for partition in partitions { owned[partition] = .some(stored[partition]) }
+        var starts: [SourcePartition: PartitionStart] = [:]
+        for partition in partitions {
+            owned[partition] = .some(stored[partition])
+            logIDs[partition] = current[partition]
+            fencedPartitions.remove(partition)
+            guard let offset = stored[partition] else { continue }
+            let was = storedLogIDs[partition]
+            let now = current[partition]
+            starts[partition] = .offset(offset, sameLog: was != nil && was == now)
+            if let was, let now, was != now {
+                logger.warning(
+                    "the partition's log was recreated since its offset was stored (its topic ID changed); counting the new log from its beginning",
+                    metadata: [
+                        "partition": "\(partition)", "stored_offset": "\(offset)", "stored_topic_id": "\(was)",
+                        "topic_id": "\(now)",
+                    ])
+                metrics.recreatedLogs.increment()
+                starts[partition] = .beginning
+            }
+        }
         statisticsBox.withLock { $0.assignedPartitions = owned.count }
         metrics.assigns.increment()
         metrics.assigned.record(owned.count)
         logger.info(
             "starting partitions at stored offsets",
-            metadata: ["offsets": "\(partitions.sorted().map { "\($0)=\(stored[$0].map(String.init) ?? "reset")" })"])
-        return stored
+            metadata: ["offsets": "\(partitions.sorted().map { "\($0)=\(starts[$0].map(Self.describe) ?? "reset")" })"])
+        return starts
+    }
+
+    private static func describe(_ start: PartitionStart) -> String {
+        switch start {
+        case .offset(let offset, _): return String(offset)
+        case .beginning: return "beginning"
+        }
     }
 
     /// Flushes pending work before the partitions go, or drops it if the assignment was lost.
@@ -35,8 +67,12 @@ extension CountingPipeline {
             logger.error("commit before revocation failed", metadata: ["error": "\(error)"])
             failure = error
         }
-        if lost || failure != nil {
+        if lost {
             logger.warning("assignment lost; dropping pending work", metadata: ["partitions": "\(partitions.sorted())"])
+        } else if failure != nil {
+            logger.warning(
+                "the pipeline failed; dropping pending work of revoked partitions",
+                metadata: ["partitions": "\(partitions.sorted())"])
         } else {
             do {
                 if try !flushRetrying(budget: configuration.revocationRetryBudget) {
@@ -52,12 +88,13 @@ extension CountingPipeline {
         forget(partitions)
     }
 
-    private func storedOffsetsRetrying(_ partitions: [SourcePartition]) throws(StoreError) -> [SourcePartition: Int64] {
+    /// Reads from the store, retrying transient failures with backoff while the pipeline runs.
+    func readingStoreRetrying<Value>(_ read: () throws(StoreError) -> Value) throws(StoreError) -> Value {
         var attempt = 0
         while true {
             let failure: StoreError
             do {
-                return try store.storedOffsets(for: partitions)
+                return try read()
             } catch {
                 failure = error
             }

@@ -30,6 +30,10 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
     var aggregator = BatchAggregator()
     var deadLetters: [DeadLetter] = []
     var owned: [SourcePartition: Int64?] = [:]
+    /// The identity of each owned partition's log (Kafka's topic ID), where the source knows it.
+    var logIDs: [SourcePartition: String] = [:]
+    /// Owned partitions whose commit was fenced: not counted until they continue from their stored offset.
+    var fencedPartitions: Set<SourcePartition> = []
     var paused: Set<SourcePartition> = []
     var batchStarted: ContinuousClock.Instant?
     var retry = RetryState()
@@ -120,6 +124,7 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
         do {
             while stopState.withLock({ $0 == .running }) {
                 if let failure { throw failure }
+                try continueFencedPartitions()
                 if inFlight != nil, try !settleCommit(waiting: false) { scheduleRetry() }
                 if dueWhileCommitting || flushDue() {
                     dueWhileCommitting = keepsFillingWhileCommitting()
@@ -213,6 +218,12 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
         let idle = caughtUpFlushWait(now: now) ?? configuration.idleFlushDelay ?? configuration.pollTimeout
         return max(.zero, min(configuration.pollTimeout, due, idle))
     }
+
+    /// Whether the loop is stopping, so that waiting on the dead-letter sink from it should end.
+    var isStopRequested: Bool { stopState.withLock { $0 != .running } }
+
+    /// Whether a stop gives up retrying, so that a final or revocation flush should end its waits.
+    var isAbandoning: Bool { stopState.withLock { $0 == .abandoning } }
 
     /// Forgets the pending batch and its dead letters.
     func dropPending() {

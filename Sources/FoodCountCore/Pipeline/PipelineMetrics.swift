@@ -13,6 +13,8 @@ struct PipelineMetrics {
     static let assignedPartitions = "foodcount_assigned_partitions"
     static let lastCommit = "foodcount_last_commit_timestamp_seconds"
     static let deadLetterFailures = "foodcount_dead_letter_failures_total"
+    static let fencedCommits = "foodcount_fenced_commits_total"
+    static let logResets = "foodcount_log_resets_total"
 
     let counted = Counter(label: eventsProcessed, dimensions: [("outcome", "counted")])
     let deadLettered = Counter(label: eventsProcessed, dimensions: [("outcome", "dead_lettered")])
@@ -25,6 +27,8 @@ struct PipelineMetrics {
     let assigned = Gauge(label: assignedPartitions)
     let lastCommitTime = Gauge(label: lastCommit)
     let deadLetterFailureCount = Counter(label: deadLetterFailures)
+    let fenced = Counter(label: fencedCommits)
+    let recreatedLogs = Counter(label: logResets, dimensions: [("reason", "topic_recreated")])
     private var consumed: [SourcePartition: Counter] = [:]
 
     /// Counts records read from a partition.

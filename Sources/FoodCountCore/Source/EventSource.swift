@@ -42,6 +42,12 @@ public protocol EventSource: AnyObject, Sendable {
     /// - Parameter partitions: Paused partitions.
     func resume(_ partitions: [SourcePartition])
 
+    /// Moves owned partitions: the next record of each is the one at its offset, and records fetched before
+    /// the move are not delivered. The pipeline continues a partition from its stored offset this way after
+    /// another member moved it on (a fenced commit).
+    /// - Parameter offsets: The next offset to read, per owned partition.
+    func seek(_ offsets: [SourcePartition: Int64]) throws
+
     /// Makes a blocked ``poll(maxRecords:timeout:)`` return early. Safe from any thread.
     func wakeup()
 
@@ -70,10 +76,14 @@ extension EventSource {
 /// Receives partition assignment changes synchronously.
 public protocol PartitionListener: AnyObject {
     /// Partitions were assigned. Called before fetching starts.
-    /// - Parameter partitions: The new partitions.
-    /// - Returns: The next offset to read for each partition that has one; the others follow the source's
+    /// - Parameters:
+    ///   - partitions: The new partitions.
+    ///   - logIDs: The identity of each partition's log now (Kafka's topic ID, which a recreated topic
+    ///     changes), where the source knows it.
+    /// - Returns: Where each partition that has a start of its own starts; the others follow the source's
     ///   reset policy.
-    func partitionsAssigned(_ partitions: [SourcePartition]) -> [SourcePartition: Int64]
+    func partitionsAssigned(_ partitions: [SourcePartition], logIDs: [SourcePartition: String])
+        -> [SourcePartition: PartitionStart]
 
     /// Partitions are being revoked. Work for them must be finished, or dropped if `lost`, before returning.
     /// - Parameters:

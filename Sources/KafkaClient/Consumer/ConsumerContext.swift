@@ -15,10 +15,25 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
     /// The next offset to read per partition, when known: the offset it was assigned at, then the one after
     /// the last message delivered. Polling thread only (rebalances run there too).
     var positions: [TopicPartition: Int64] = [:]
+    /// Per assigned partition, librdkafka's cached watermarks at the moment of its assignment: a figure
+    /// still equal to it may be older than the assignment (the cache is updated by fetch responses only).
+    /// Polling thread only.
+    var watermarksAtAssignment: [TopicPartition: WatermarkSnapshot] = [:]
+    /// Assigned partitions that delivered a message since their assignment, so that a fetch response of the
+    /// assignment has arrived. Polling thread only.
+    var fetchedSinceAssignment: Set<TopicPartition> = []
 
     /// Forgets the positions of partitions that move (assignment, revocation, seek).
     func forgetProgress(of partitions: some Sequence<TopicPartition>) {
         for partition in partitions { positions.removeValue(forKey: partition) }
+    }
+
+    /// Forgets what was known of partitions' logs when they stop being assigned.
+    func forgetAssignment(of partitions: some Sequence<TopicPartition>) {
+        for partition in partitions {
+            watermarksAtAssignment.removeValue(forKey: partition)
+            fetchedSinceAssignment.remove(partition)
+        }
     }
 
     init(logger: Logger, statisticsHandler: (@Sendable (String) -> Void)?) {
@@ -37,6 +52,11 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
             let starts = handler?.partitionsAssigned(list) ?? [:]
             forgetProgress(of: list)
+            forgetAssignment(of: list)
+            for partition in list {
+                watermarksAtAssignment[partition] = WatermarkSnapshot(
+                    value: cachedWatermarks(client, partition))
+            }
             if let partitions {
                 for index in 0..<Int(partitions.pointee.cnt) {
                     let start = starts[list[index]] ?? .committed
@@ -67,6 +87,7 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
             handler?.partitionsRevoked(list, lost: lost)
             assignment.withLock { $0.subtract(list) }
             forgetProgress(of: list)
+            forgetAssignment(of: list)
             if cooperative {
                 if let error = rd_kafka_incremental_unassign(client, partitions) {
                     logger.error(
@@ -81,9 +102,31 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
             handler?.partitionsRevoked(list, lost: true)
             assignment.withLock { $0.removeAll() }
             positions.removeAll()
+            watermarksAtAssignment.removeAll()
+            fetchedSinceAssignment.removeAll()
             _ = rd_kafka_assign(client, nil)
         }
     }
+}
+
+/// A partition's cached watermarks at one moment, `nil` when librdkafka had none.
+struct WatermarkSnapshot {
+    let value: (low: Int64, high: Int64)?
+
+    /// Whether `other` is the same figure.
+    func matches(_ other: (low: Int64, high: Int64)) -> Bool {
+        guard let value else { return false }
+        return value.low == other.low && value.high == other.high
+    }
+}
+
+/// librdkafka's cached low and high watermarks of a partition, from the last fetch response.
+func cachedWatermarks(_ client: OpaquePointer, _ partition: TopicPartition) -> (low: Int64, high: Int64)? {
+    var low: Int64 = -1
+    var high: Int64 = -1
+    let err = rd_kafka_get_watermark_offsets(client, partition.topic, partition.partition, &low, &high)
+    guard err == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
+    return (low, high)
 }
 
 extension StartOffset {

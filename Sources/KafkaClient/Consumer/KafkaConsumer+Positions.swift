@@ -21,13 +21,25 @@ extension KafkaConsumer {
 
     /// The low and high watermarks last reported in a fetch response (no broker call), or `nil` before the
     /// first fetch response for that partition.
+    ///
+    /// librdkafka keeps this figure across assignments: a partition handed back to this member still shows
+    /// the watermarks of its last fetch here, however far other members have read since. Decide nothing on
+    /// it for an assigned partition; use ``freshWatermarks(for:)``.
     /// - Parameter partition: The partition.
     public func cachedWatermarks(for partition: TopicPartition) -> (low: Int64, high: Int64)? {
-        var low: Int64 = -1
-        var high: Int64 = -1
-        let err = rd_kafka_get_watermark_offsets(handle, partition.topic, partition.partition, &low, &high)
-        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
-        return (low, high)
+        KafkaClient.cachedWatermarks(handle, partition)
+    }
+
+    /// The watermarks of an assigned partition from a fetch response that arrived after its assignment, or
+    /// `nil` while none is known to have. A figure is known to be that recent when a message of the
+    /// partition was delivered since the assignment, or when it differs from the one cached at the
+    /// assignment (librdkafka updates it from fetch responses only). Call on the poll owner's thread.
+    /// - Parameter partition: An assigned partition.
+    public func freshWatermarks(for partition: TopicPartition) -> (low: Int64, high: Int64)? {
+        guard let current = cachedWatermarks(for: partition) else { return nil }
+        if context.fetchedSinceAssignment.contains(partition) { return current }
+        guard let snapshot = context.watermarksAtAssignment[partition], !snapshot.matches(current) else { return nil }
+        return current
     }
 
     /// Moves the fetch position of assigned partitions. Messages already fetched for them are discarded.
@@ -42,6 +54,7 @@ extension KafkaConsumer {
             throw KafkaError(code: .consume, consuming: error, context: "seek")
         }
         forgetProgress(of: offsets.keys)
+        for case (let partition, .offset(let offset)) in offsets { context.positions[partition] = offset }
     }
 }
 

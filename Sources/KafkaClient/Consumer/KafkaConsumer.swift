@@ -11,7 +11,7 @@ import Synchronization
 public final class KafkaConsumer: @unchecked Sendable {
     private let client: OpaquePointer
     private let queue: OpaquePointer
-    private let context: ConsumerContext
+    let context: ConsumerContext
     private let contextReference: Unmanaged<ClientContext>
     private let logger: Logger
     private let state = Mutex<State>(.open)
@@ -173,14 +173,15 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Whether a partition has been read to the end of its log, as of the last poll: its position (after
     /// the last message delivered, or the offset it was assigned at) reached the high watermark of the last
     /// fetch response, which is known with the last message, with no extra round trip; or its log is
-    /// empty. Not before the first fetch response for the partition. Call on the poll owner's thread.
+    /// empty. Not before the first fetch response since the partition's assignment
+    /// (``freshWatermarks(for:)``). Call on the poll owner's thread.
     ///
     /// librdkafka's end-of-partition events are not used: with `rd_kafka_consume_batch_queue`, librdkafka
     /// 2.8.0 moves the application position one past the event's offset, and a pause (which librdkafka
     /// also does by itself during rebalances) then resumes fetching there, skipping a message.
     /// - Parameter partition: An assigned partition.
     public func isAtEnd(_ partition: TopicPartition) -> Bool {
-        guard let (low, high) = cachedWatermarks(for: partition) else { return false }
+        guard let (low, high) = freshWatermarks(for: partition) else { return false }
         guard let position = context.positions[partition] else { return low == high }
         return position >= high
     }
@@ -288,7 +289,9 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     private func endRun(_ run: PartitionRun) {
         guard run.next >= 0 else { return }
-        context.positions[TopicPartition(topic: topicName(run.topic), partition: run.partition)] = run.next
+        let partition = TopicPartition(topic: topicName(run.topic), partition: run.partition)
+        context.positions[partition] = run.next
+        context.fetchedSinceAssignment.insert(partition)
     }
 
     private func topicName(_ topic: OpaquePointer?) -> String {
@@ -317,6 +320,9 @@ public final class KafkaConsumer: @unchecked Sendable {
             logger.warning(
                 "offset out of range; partition reset by auto.offset.reset",
                 metadata: ["topic": "\(topic ?? "?")", "partition": "\(partition ?? -1)", "error": "\(error)"])
+            if let topic, let partition {
+                context.handler?.partitionWasReset(TopicPartition(topic: topic, partition: partition))
+            }
         } else {
             logger.warning("\(error)")
         }

@@ -18,4 +18,16 @@ public protocol RebalanceHandler: AnyObject {
     ///   - lost: `true` when the assignment was lost (for example after a session timeout): another
     ///     member may already own the partitions, so pending work must be dropped, not committed.
     func partitionsRevoked(_ partitions: [TopicPartition], lost: Bool)
+
+    /// librdkafka reset a partition's position by `auto.offset.reset` (see the default implementation).
+    /// - Parameter partition: The partition whose position was reset.
+    func partitionWasReset(_ partition: TopicPartition)
+}
+
+extension RebalanceHandler {
+    /// librdkafka moved a partition's position by `auto.offset.reset`, because the broker answered a fetch
+    /// with OFFSET_OUT_OF_RANGE (the log no longer holds the position). Called on the polling thread. The
+    /// default does nothing.
+    /// - Parameter partition: The partition whose position was reset.
+    public func partitionWasReset(_ partition: TopicPartition) {}
 }

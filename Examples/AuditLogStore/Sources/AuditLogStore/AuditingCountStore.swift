@@ -37,6 +37,10 @@ final class AuditingCountStore: CountStore {
         try wrapped.storedOffsets(for: partitions)
     }
 
+    func storedLogIDs(for partitions: [SourcePartition]) throws(StoreError) -> [SourcePartition: String] {
+        try wrapped.storedLogIDs(for: partitions)
+    }
+
     func commit(_ batch: CountBatch) throws(StoreError) {
         try wrapped.commit(batch)
         let offsets = batch.offsets.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.next)" }
