@@ -35,6 +35,10 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let query = Code(rawValue: "query")
         /// librdkafka reported a fatal error: the client cannot be used any more.
         public static let fatal = Code(rawValue: "fatal")
+        /// The broker refused the client's credentials or its TLS handshake: retrying cannot help.
+        public static let authentication = Code(rawValue: "authentication")
+        /// The librdkafka loaded is older than ``Librdkafka/minimumVersion``.
+        public static let unsupportedLibrary = Code(rawValue: "unsupported_library")
     }
 
     /// The kind of failure.

@@ -1,6 +1,6 @@
 extension KafkaConsumer {
     /// What to do when a partition has no valid start offset.
-    public enum OffsetReset: String, Sendable {
+    public enum OffsetReset: String, Sendable, CaseIterable {
         /// Start at the oldest message.
         case earliest
         /// Start after the newest message.
@@ -44,6 +44,8 @@ extension KafkaConsumer {
         public var fetchQueueBackoff: Duration
         /// How often librdkafka emits statistics, or `nil` for never (`statistics.interval.ms`).
         public var statisticsInterval: Duration?
+        /// TLS and SASL settings, shared with the program's other clients.
+        public var security: KafkaSecurity
         /// Raw librdkafka properties, applied last: the escape hatch for anything not typed here.
         public var properties: [String: String]
 
@@ -60,12 +62,13 @@ extension KafkaConsumer {
         ///   - prefetchMessages: How many messages per partition to keep prefetched.
         ///   - fetchQueueBackoff: How long fetching pauses once the prefetch queue is full.
         ///   - statisticsInterval: How often to emit statistics, or `nil`.
+        ///   - security: TLS and SASL settings.
         ///   - properties: Raw librdkafka properties, applied last.
         public init(
-            bootstrapServers: String = "127.0.0.1:9092",
+            bootstrapServers: String = "localhost:9092",
             groupID: String = "foodcount",
             clientID: String = "foodcount-consumer",
-            sessionTimeout: Duration = .seconds(45),
+            sessionTimeout: Duration = .seconds(10),
             autoOffsetReset: OffsetReset = .earliest,
             assignmentStrategy: AssignmentStrategy = .cooperativeSticky,
             fetchMaxWait: Duration = .milliseconds(100),
@@ -73,6 +76,7 @@ extension KafkaConsumer {
             prefetchMessages: Int = 25_000,
             fetchQueueBackoff: Duration = .milliseconds(5),
             statisticsInterval: Duration? = nil,
+            security: KafkaSecurity = KafkaSecurity(),
             properties: [String: String] = [:]
         ) {
             self.bootstrapServers = bootstrapServers
@@ -86,6 +90,7 @@ extension KafkaConsumer {
             self.prefetchMessages = prefetchMessages
             self.fetchQueueBackoff = fetchQueueBackoff
             self.statisticsInterval = statisticsInterval
+            self.security = security
             self.properties = properties
         }
 
@@ -108,6 +113,7 @@ extension KafkaConsumer {
                 ("fetch.queue.backoff.ms", String(fetchQueueBackoff.milliseconds)),
                 ("statistics.interval.ms", String(statisticsInterval?.milliseconds ?? 0)),
             ]
+            pairs += security.librdkafkaProperties
             pairs += properties.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value) }
             return pairs
         }

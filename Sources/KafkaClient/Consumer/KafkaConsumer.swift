@@ -34,7 +34,9 @@ public final class KafkaConsumer: @unchecked Sendable {
         logger: Logger,
         statisticsHandler: (@Sendable (String) -> Void)? = nil
     ) throws(KafkaError) {
+        try Librdkafka.requireSupportedVersion()
         try BootstrapServers.validate(configuration.bootstrapServers)
+        try configuration.security.validate()
         self.logger = logger
         let pairs =
             configuration.librdkafkaProperties + [("log_level", String(RdKafkaLog.syslogLevel(for: logger.logLevel)))]
@@ -45,6 +47,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         rd_kafka_conf_set_log_cb(conf.handle, rdKafkaLogCallback)
         rd_kafka_conf_set_rebalance_cb(conf.handle, rebalanceCallback)
         rd_kafka_conf_set_offset_commit_cb(conf.handle, offsetCommitCallback)
+        rd_kafka_conf_set_error_cb(conf.handle, rdKafkaErrorCallback)
         if statisticsHandler != nil { rd_kafka_conf_set_stats_cb(conf.handle, statisticsCallback) }
         do {
             client = try conf.makeClient(type: RD_KAFKA_CONSUMER)
@@ -88,7 +91,8 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Waits up to `timeout` for messages and returns up to `maxMessages` of them, copied.
     ///
     /// Rebalance callbacks run inside this call. Returns early, possibly empty, after ``wakeup()``.
-    /// Informational errors are logged and remembered in ``lastError``; only fatal errors throw.
+    /// Informational errors are logged and remembered in ``lastError``; fatal errors, and the broker refusing the
+    /// client's credentials or TLS handshake (``KafkaError/Code/authentication``), throw.
     /// - Parameters:
     ///   - maxMessages: The most messages to return.
     ///   - timeout: How long to block when nothing is available.
@@ -125,6 +129,10 @@ public final class KafkaConsumer: @unchecked Sendable {
             bufferCapacity = maxMessages
         }
         let count = try collect(maxMessages: maxMessages, timeout: timeout)
+        if let refusal = context.connectionRefusal.withLock({ $0 }) {
+            for index in 0..<count { if let raw = buffer[index] { rd_kafka_message_destroy(raw) } }
+            throw refusal
+        }
         var index = 0
         defer {  // a fatal error stops the visit; the rest of the batch is still released
             while index < count {
@@ -314,6 +322,13 @@ public final class KafkaConsumer: @unchecked Sendable {
         if fatal != RD_KAFKA_RESP_ERR_NO_ERROR {
             detail = fatal
             throw KafkaError(code: .fatal, rdKafka: detail, context: "fatal consumer error")
+        }
+        let text = raw.pointee.payload.map {
+            String(decoding: UnsafeRawBufferPointer(start: $0, count: raw.pointee.len), as: UTF8.self)
+        }
+        if let refusal = ClientContext.refusal(err, text ?? String(cString: rd_kafka_err2str(err))) {
+            context.connectionRefusal.withLock { $0 = $0 ?? refusal }
+            throw refusal
         }
         let error = KafkaError(code: .consume, rdKafka: detail, context: "consumer", topic: topic, partition: partition)
         if err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET {

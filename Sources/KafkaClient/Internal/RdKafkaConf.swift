@@ -16,10 +16,16 @@ struct RdKafkaConf {
             guard result == RD_KAFKA_CONF_OK else {
                 rd_kafka_conf_destroy(conf)
                 let reason = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-                throw KafkaError(code: .invalidConfiguration, message: "\(key)=\(value): \(reason)")
+                let shown = Self.isSecret(key) ? "<redacted>" : value
+                throw KafkaError(code: .invalidConfiguration, message: "\(key)=\(shown): \(reason)")
             }
         }
         handle = conf
+    }
+
+    /// Whether a property holds a secret, whose value no message may repeat.
+    static func isSecret(_ key: String) -> Bool {
+        key.contains("password") || key.contains("secret") || key.hasSuffix(".pem")
     }
 
     /// Creates the client, consuming this configuration.

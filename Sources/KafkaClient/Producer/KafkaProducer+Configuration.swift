@@ -11,6 +11,8 @@ extension KafkaProducer {
         public var linger: Duration
         /// How long a message may take to be delivered, retries included (`message.timeout.ms`).
         public var messageTimeout: Duration
+        /// TLS and SASL settings, shared with the program's other clients.
+        public var security: KafkaSecurity
         /// Raw librdkafka properties, applied last: the escape hatch for anything not typed here.
         public var properties: [String: String]
 
@@ -21,13 +23,15 @@ extension KafkaProducer {
         ///   - idempotence: Whether the producer is idempotent.
         ///   - linger: How long to wait to fill a batch.
         ///   - messageTimeout: The delivery deadline per message.
+        ///   - security: TLS and SASL settings.
         ///   - properties: Raw librdkafka properties, applied last.
         public init(
-            bootstrapServers: String = "127.0.0.1:9092",
+            bootstrapServers: String = "localhost:9092",
             clientID: String = "foodcount-producer",
             idempotence: Bool = true,
             linger: Duration = .milliseconds(5),
             messageTimeout: Duration = .seconds(30),
+            security: KafkaSecurity = KafkaSecurity(),
             properties: [String: String] = [:]
         ) {
             self.bootstrapServers = bootstrapServers
@@ -35,6 +39,7 @@ extension KafkaProducer {
             self.idempotence = idempotence
             self.linger = linger
             self.messageTimeout = messageTimeout
+            self.security = security
             self.properties = properties
         }
 
@@ -48,6 +53,7 @@ extension KafkaProducer {
                 ("linger.ms", String(linger.milliseconds)),
                 ("message.timeout.ms", String(messageTimeout.milliseconds)),
             ]
+            pairs += security.librdkafkaProperties
             pairs += properties.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value) }
             return pairs
         }

@@ -13,6 +13,10 @@ public final class KafkaProducer: @unchecked Sendable {
     public typealias DeliveryHandler = @Sendable (Result<DeliveryReport, KafkaError>) -> Void
 
     private let client: OpaquePointer
+    /// The librdkafka handle, for extensions in other files.
+    var handle: OpaquePointer { client }
+    /// The client's context, for extensions in other files.
+    var context: ClientContext { contextReference.takeUnretainedValue() }
     private let contextReference: Unmanaged<ClientContext>
     private let logger: Logger
     private let poller = Poller()
@@ -23,7 +27,9 @@ public final class KafkaProducer: @unchecked Sendable {
     ///   - configuration: The producer settings.
     ///   - logger: Where the producer and librdkafka log.
     public init(configuration: Configuration, logger: Logger) throws(KafkaError) {
+        try Librdkafka.requireSupportedVersion()
         try BootstrapServers.validate(configuration.bootstrapServers)
+        try configuration.security.validate()
         self.logger = logger
         let pairs =
             configuration.librdkafkaProperties + [("log_level", String(RdKafkaLog.syslogLevel(for: logger.logLevel)))]
@@ -32,6 +38,7 @@ public final class KafkaProducer: @unchecked Sendable {
         rd_kafka_conf_set_opaque(conf.handle, contextReference.toOpaque())
         rd_kafka_conf_set_log_cb(conf.handle, rdKafkaLogCallback)
         rd_kafka_conf_set_dr_msg_cb(conf.handle, deliveryCallback)
+        rd_kafka_conf_set_error_cb(conf.handle, rdKafkaErrorCallback)
         do {
             client = try conf.makeClient(type: RD_KAFKA_PRODUCER)
         } catch {
@@ -63,6 +70,7 @@ public final class KafkaProducer: @unchecked Sendable {
     ///   - onDelivery: Called once with the delivery report or the error.
     public func send(_ record: ProducerRecord, onDelivery: @escaping DeliveryHandler) throws(KafkaError) {
         guard !closed.withLock({ $0 }) else { throw KafkaError(code: .closed, message: "send on a closed producer") }
+        if let refusal = connectionRefusal { throw refusal }
         let box = Unmanaged.passRetained(DeliveryBox(onDelivery))
         var waited = 0
         while true {
@@ -107,6 +115,12 @@ public final class KafkaProducer: @unchecked Sendable {
         }
         done.wait()
         return try outcome.withLock { $0! }.get()
+    }
+
+    /// The broker's refusal of the producer's credentials or TLS handshake, once librdkafka reported one; sends
+    /// fail at once from then on (librdkafka would retry forever).
+    public var connectionRefusal: KafkaError? {
+        contextReference.takeUnretainedValue().connectionRefusal.withLock { $0 }
     }
 
     /// The number of messages not yet acknowledged.
