@@ -4,7 +4,9 @@
 #   docker run --rm foodcount consumer --help      # the command picks the executable
 #
 # docker-compose.yml builds this image once and runs each service from it; see docs/deployment.md.
-# The development machines have no Docker engine: this file was checked by reading, not by building.
+# The development machines have no Docker engine. scripts/test-image (run by CI) proves the runtime stage
+# without one: it assembles the same root filesystem with debootstrap, adds the binaries and librdkafka
+# the way this file does, and runs the three programs in it with chroot.
 
 # ---------------------------------------------------------------------------------------------
 # Build stage
@@ -14,14 +16,23 @@
 # (the minimum versions Package.swift asks for) declare swift-tools-version 6.2.
 FROM swift:6.3-bookworm AS build
 
-# Headers and pkg-config files for the C libraries: librdkafka (the CRdKafka system library
-# target finds it through pkg-config `rdkafka`) and SQLite (GRDB).
+# What the C libraries need to build: SQLite's headers (GRDB), and what our librdkafka build needs (Debian 12's
+# own librdkafka, 2.0.2, is too old: docs/deployment.md).
 RUN export DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true \
     && apt-get -q update \
-    && apt-get -q install -y --no-install-recommends librdkafka-dev libsqlite3-dev pkg-config \
+    && apt-get -q install -y --no-install-recommends build-essential patch pkg-config dpkg-dev ca-certificates \
+        libsqlite3-dev libssl-dev zlib1g-dev libzstd-dev liblz4-dev \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /build
+
+# librdkafka 2.8.0 with our patches, TLS and SASL, built the one way the tests build it too
+# (scripts/build-librdkafka, which scripts/bootstrap runs), into /usr/local, where the CRdKafka system
+# library target finds it through pkg-config `rdkafka`.
+COPY scripts/build-librdkafka ./scripts/
+COPY scripts/lib ./scripts/lib
+COPY scripts/patches ./scripts/patches
+RUN scripts/build-librdkafka /usr/local && rm -rf /var/lib/apt/lists/*
 
 # Dependencies first, in a layer of their own, so that a change to the sources does not fetch
 # them again. Package.resolved is not in git; when the build context has one it is used.
@@ -43,27 +54,29 @@ RUN swift build -c release --static-swift-stdlib --product consumer \
 WORKDIR /staging
 RUN bin="$(swift build --package-path /build -c release --static-swift-stdlib --show-bin-path)" \
     && cp "$bin/consumer" "$bin/datafeed" "$bin/api" ./ \
-    && cp /usr/libexec/swift/linux/swift-backtrace-static ./
+    && cp /usr/libexec/swift/linux/swift-backtrace-static ./ \
+    && mkdir lib && cp -P /usr/local/lib/librdkafka.so* lib/
 
 # ---------------------------------------------------------------------------------------------
 # Runtime stage
 # ---------------------------------------------------------------------------------------------
 FROM debian:bookworm-slim
 
-# Only what the binaries load at run time: librdkafka (it brings libssl3, libsasl2-2, libzstd1,
-# liblz4-1 and zlib1g), SQLite, and libstdc++ (the static Swift runtime and Foundation's ICU
-# need it; it is already in the base image). Foundation's networking and XML parts are not
-# used, so neither libcurl nor libxml2 is needed. CA certificates and time zones for good measure.
+# Only what the binaries load at run time, listed in deploy/image/runtime-packages (which
+# scripts/test-image installs into the same Debian release to prove the image without a Docker engine):
+# what our librdkafka needs (libssl3, libzstd1, liblz4-1, zlib1g), SQLite, and libstdc++ (the static
+# Swift runtime and Foundation's ICU need it). Foundation's networking and XML parts are not used, so
+# neither libcurl nor libxml2 is needed. CA certificates (TLS to Kafka) and time zones.
+COPY deploy/image/runtime-packages /tmp/runtime-packages
 RUN export DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true \
     && apt-get -q update \
-    && apt-get -q install -y --no-install-recommends \
-        librdkafka1 \
-        libsqlite3-0 \
-        libstdc++6 \
-        zlib1g \
-        ca-certificates \
-        tzdata \
-    && rm -rf /var/lib/apt/lists/*
+    && grep -v '^#' /tmp/runtime-packages | xargs apt-get -q install -y --no-install-recommends \
+    && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages
+
+# Our librdkafka, the same build as the tests': never Debian 12's librdkafka1 (2.0.2), which the
+# programs refuse at start.
+COPY --from=build /staging/lib/ /usr/local/lib/
+RUN ldconfig
 
 # An unprivileged user with a fixed uid/gid, 10001, so that a bind-mounted data folder can be
 # given to it (docker-compose.yml does that in its data-init service).
