@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // `swift package generate-documentation` (DocC catalogs in Sources/*/*.docc).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
     ],
     targets: [
         .systemLibrary(
@@ -56,6 +57,18 @@ let package = Package(
             dependencies: [
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The programs' settings: environment variables and secret files through swift-configuration,
+        // strictly parsed, and the Kafka flags the consumer and the datafeed share. Not a product.
+        .target(
+            name: "FoodCountSettings",
+            dependencies: [
+                "FoodCountCore", "KafkaClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
             ],
             swiftSettings: strictSettings
         ),
@@ -87,7 +100,8 @@ let package = Package(
         .executableTarget(
             name: "consumer",
             dependencies: [
-                "FoodCountCore", "FoodCountKafka", "FoodCountObservability", "KafkaClient", "SQLiteStore",
+                "FoodCountCore", "FoodCountSettings", "FoodCountKafka", "FoodCountObservability", "KafkaClient",
+                "SQLiteStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -101,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "datafeed",
             dependencies: [
-                "FoodCountCore", "KafkaClient",
+                "FoodCountCore", "FoodCountSettings", "KafkaClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -110,7 +124,7 @@ let package = Package(
         .executableTarget(
             name: "api",
             dependencies: [
-                "FoodCountCore", "FoodCountObservability", "SQLiteStore",
+                "FoodCountCore", "FoodCountSettings", "FoodCountObservability", "SQLiteStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoodCountCore
 import FoodCountObservability
+import FoodCountSettings
 import Foundation
 import Hummingbird
 import Logging
@@ -15,33 +16,41 @@ struct APICommand: AsyncParsableCommand {
         discussion: "Every option can also be set by the environment variable named in its help."
     )
 
-    @Option(help: "Address to listen on (env HOST).")
-    var host: String = ProcessInfo.processInfo.environment["HOST"] ?? "0.0.0.0"
+    @Option(help: "Address to listen on (env HOST; default \(Self.defaultHost)).")
+    var host: String?
 
-    @Option(help: "Port to listen on (env PORT).")
-    var port: Int = Int(ProcessInfo.processInfo.environment["PORT"] ?? "") ?? 8080
+    @Option(help: "Port to listen on (env PORT; default \(Self.defaultPort)).")
+    var port: Int?
 
-    @Option(help: "The SQLite database holding the counts (env DATABASE_PATH).")
-    var database: String = ProcessInfo.processInfo.environment["DATABASE_PATH"] ?? "data/foodcount.db"
+    @Option(help: "The SQLite database holding the counts (env DATABASE_PATH; default \(Self.defaultDatabase)).")
+    var database: String?
 
-    @Option(help: "Log format: text or json, one object per line (env LOG_FORMAT).")
-    var logFormat: String = ProcessInfo.processInfo.environment["LOG_FORMAT"] ?? "text"
+    @Option(help: "Log format: text or json, one object per line (env LOG_FORMAT; default text).")
+    var logFormat: String?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env LOG_LEVEL).")
-    var logLevel: String = ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info"
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env LOG_LEVEL; default info).")
+    var logLevel: String?
 
-    func validate() throws {
-        guard (1...65_535).contains(port) else { throw ValidationError("--port must be 1...65535, got \(port)") }
-        do {
-            _ = try LoggingSetup.parse(format: logFormat, level: logLevel)
-        } catch {
-            throw ValidationError(error.message)
-        }
-    }
+    static let defaultHost = "0.0.0.0"
+    static let defaultPort = 8080
+    static let defaultDatabase = SQLiteCountStore.Configuration().databasePath
 
     func run() async throws {
-        let (format, level) = try LoggingSetup.parse(format: logFormat, level: logLevel)
-        LoggingSetup.bootstrap(format: format, level: level)
+        let host: String
+        let port: Int
+        let database: String
+        do {
+            let settings = try Settings()
+            let (format, level) = try settings.logging(format: logFormat, level: logLevel, defaultLevel: .info)
+            LoggingSetup.bootstrap(format: format, level: level)
+            host = settings.text(flag: self.host, "HOST", default: Self.defaultHost)
+            port = try settings.int(flag: self.port, "--port", "PORT", in: 1...65_535, default: Self.defaultPort)
+            database =
+                try self.database ?? settings.nonEmpty("DATABASE_PATH", expected: "a file path") ?? Self.defaultDatabase
+        } catch {
+            FileHandle.standardError.write(Data("api: error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
         let logger = Logger(label: "foodcount.api")
         let exporter = MetricsExporter.bootstrap(program: "api")
         let reader = SQLiteCountReader(databasePath: database)

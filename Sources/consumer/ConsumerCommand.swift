@@ -2,6 +2,7 @@ import ArgumentParser
 import FoodCountCore
 import FoodCountKafka
 import FoodCountObservability
+import FoodCountSettings
 import Foundation
 import Hummingbird
 import KafkaClient
@@ -25,44 +26,58 @@ struct ConsumerCommand: AsyncParsableCommand {
     @OptionGroup var options: ConsumerOptions
 
     func run() async throws {
-        let (format, level) = try LoggingSetup.parse(format: options.logFormat, level: options.logLevel)
-        LoggingSetup.bootstrap(format: format, level: level)
+        let settings: ConsumerSettings
+        do {
+            settings = try options.resolve(Settings())
+        } catch {
+            FileHandle.standardError.write(Data("consumer: error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        LoggingSetup.bootstrap(format: settings.logFormat, level: settings.logLevel)
         let logger = Logger(label: "foodcount.consumer")
+        if settings.usedDeprecatedPort {
+            logger.warning("PORT is deprecated for the consumer (the api reads it too); use METRICS_PORT")
+        }
         let exporter = MetricsExporter.bootstrap(program: "consumer")
         let pipeline: CountingPipeline
         let source: KafkaEventSource
         let deadLetterProducer: KafkaProducer?
         do {
-            let store = try SQLiteCountStore(configuration: options.storeConfiguration, logger: logger)
+            try Librdkafka.requireSupportedVersion()
+            let store = try SQLiteCountStore(configuration: settings.store, logger: logger)
             source = try KafkaEventSource(
-                configuration: try options.kafkaConfiguration(), topics: [options.topic], logger: logger)
+                configuration: settings.consumer, topics: [settings.kafka.topic], logger: logger)
             deadLetterProducer =
-                options.dlqTopic.isEmpty
-                ? nil : try KafkaProducer(configuration: options.producerConfiguration, logger: logger)
+                settings.deadLetterTopic.isEmpty
+                ? nil : try KafkaProducer(configuration: settings.deadLetterProducer, logger: logger)
             let sink = deadLetterProducer.map {
-                KafkaDeadLetterSink(producer: $0, topic: options.dlqTopic, consumerGroup: options.group)
+                KafkaDeadLetterSink(
+                    producer: $0, topic: settings.deadLetterTopic, consumerGroup: settings.consumer.groupID)
             }
             pipeline = CountingPipeline(
-                source: source, store: store, deadLetterSink: sink, configuration: options.pipelineConfiguration,
-                logger: logger)
+                source: source, store: store, deadLetterSink: sink, configuration: settings.pipeline, logger: logger)
         } catch {
             FileHandle.standardError.write(Data("consumer: error: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        let readiness = Readiness(pipeline: pipeline, source: source)
+        let topicMonitor = KafkaTopicMonitor(
+            consumer: source.consumer, topic: settings.kafka.topic,
+            createPartitions: settings.createTopics ? settings.topicPartitions : nil, logger: logger)
+        await topicMonitor.checkNow()
+        let readiness = Readiness(pipeline: pipeline, source: source, topicMonitor: topicMonitor)
         let lagMonitor = KafkaLagMonitor(
-            source: source, consumerGroup: options.group, interval: .milliseconds(options.lagIntervalMs), logger: logger
-        )
+            source: source, consumerGroup: settings.consumer.groupID, interval: settings.lagInterval, logger: logger)
         let http = Application(
             router: ConsumerHTTP.router(exporter: exporter, readiness: readiness),
             configuration: ApplicationConfiguration(
-                address: .hostname(options.host, port: options.port), serverName: "foodcount-consumer"),
+                address: .hostname(settings.host, port: settings.metricsPort), serverName: "foodcount-consumer"),
             logger: logger)
         let reporter = ProgressReporter(
-            pipeline: pipeline, lagMonitor: lagMonitor, readiness: readiness,
-            interval: .seconds(options.progressInterval), logger: logger)
+            pipeline: pipeline, lagMonitor: lagMonitor, readiness: readiness, interval: settings.progressInterval,
+            logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
+                .init(service: topicMonitor, successTerminationBehavior: .ignore),
                 .init(
                     service: PipelineService(pipeline: pipeline), successTerminationBehavior: .gracefullyShutdownGroup,
                     failureTerminationBehavior: .gracefullyShutdownGroup),
@@ -73,13 +88,16 @@ struct ConsumerCommand: AsyncParsableCommand {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
-        groupConfiguration.maximumGracefulShutdownDuration = .seconds(options.shutdownTimeout)
+        groupConfiguration.maximumGracefulShutdownDuration = settings.shutdownTimeout
         logger.info(
             "consumer starting",
             metadata: [
-                "broker": "\(options.broker)", "topic": "\(options.topic)", "group": "\(options.group)",
-                "database": "\(options.database)", "dead_letter_topic": "\(options.dlqTopic)",
-                "http": "http://\(options.host):\(options.port)/metrics",
+                "broker": "\(settings.kafka.broker)", "topic": "\(settings.kafka.topic)",
+                "group": "\(settings.consumer.groupID)", "database": "\(settings.store.databasePath)",
+                "dead_letter_topic": "\(settings.deadLetterTopic)",
+                "security_protocol": "\(settings.kafka.security.securityProtocol.rawValue)",
+                "librdkafka": "\(Librdkafka.version)",
+                "http": "http://\(settings.host):\(settings.metricsPort)/metrics",
             ])
         let outcome: Result<Void, any Error>
         do {
@@ -99,6 +117,9 @@ struct ConsumerCommand: AsyncParsableCommand {
                 }.start()
             }
         }
-        try outcome.get()
+        if case .failure(let error) = outcome {
+            FileHandle.standardError.write(Data("consumer: error: \(error)\n".utf8))
+            throw ExitCode((error as? KafkaError)?.code == .authentication ? 2 : 1)
+        }
     }
 }

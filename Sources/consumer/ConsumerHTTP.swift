@@ -24,7 +24,7 @@ enum ConsumerHTTP {
             let failing = readiness.evaluate()
             guard failing.isEmpty else {
                 var body = ["status": "not_ready", "failing": failing.joined(separator: ",")]
-                body["reason"] = readiness.pipeline.health.lastError
+                body["reason"] = readiness.reason(failing)
                 return json(.serviceUnavailable, body)
             }
             return json(.ok, ["status": "ready"])
@@ -48,6 +48,7 @@ enum ConsumerHTTP {
 struct Readiness: Sendable {
     let pipeline: CountingPipeline
     let source: KafkaEventSource
+    let topicMonitor: KafkaTopicMonitor
     let readyGauge = Gauge(label: "foodcount_ready")
 
     /// The names of the failing checks; empty when ready. Also records `foodcount_ready`.
@@ -56,6 +57,7 @@ struct Readiness: Sendable {
         let connection = source.connectionHealth(maxIdle: .seconds(10))
         var failing: [String] = []
         if !health.isRunning { failing.append("pipeline_running") }
+        if topicMonitor.status == .missing { failing.append("topic_exists") }
         if !connection.brokerReachable { failing.append("broker_reachable") }
         if !connection.inGroup { failing.append("in_group") }
         if !health.storeWritable { failing.append("database_writable") }
@@ -63,5 +65,11 @@ struct Readiness: Sendable {
         if health.retryBudgetExhausted { failing.append("retry_budget") }
         readyGauge.record(failing.isEmpty ? 1 : 0)
         return failing
+    }
+
+    /// Why the first failing check fails, in words, when that is known.
+    func reason(_ failing: [String]) -> String? {
+        if failing.first == "topic_exists" { return "the topic does not exist (see the consumer's log)" }
+        return pipeline.health.lastError
     }
 }

@@ -1,145 +1,119 @@
 import ArgumentParser
 import FoodCountCore
-import Foundation
+import FoodCountSettings
 import KafkaClient
-import Logging
 import SQLiteStore
 
-private let environment = ProcessInfo.processInfo.environment
-
-/// The consumer's flags; each falls back to an environment variable.
+/// The consumer's flags. Each falls back to the environment variable its help names, then to the default,
+/// which lives in the library's `Configuration` (or, for the program's own settings, in
+/// ``ConsumerSettings/Defaults``). A bad value stops the consumer with one line naming it.
 struct ConsumerOptions: ParsableArguments {
-    @Option(help: "Port of the HTTP endpoints /metrics, /livez and /readyz (env PORT).")
-    var port: Int = Int(environment["PORT"] ?? "") ?? 8081
+    private static let pipeline = CountingPipeline.Configuration()
+    private static let kafkaConsumer = KafkaConsumer.Configuration()
+    private static let store = SQLiteCountStore.Configuration()
+    private typealias Defaults = ConsumerSettings.Defaults
 
-    @Option(help: "Address the HTTP endpoints listen on (env HOST).")
-    var host: String = environment["HOST"] ?? "0.0.0.0"
+    @OptionGroup var kafka: KafkaOptions
 
-    @Option(help: "librdkafka statistics interval in milliseconds, for health checks (env STATS_INTERVAL_MS).")
-    var statsIntervalMs: Int = Int(environment["STATS_INTERVAL_MS"] ?? "") ?? 5_000
-
-    @Option(help: "How often consumer lag is measured, in milliseconds (env LAG_INTERVAL_MS).")
-    var lagIntervalMs: Int = Int(environment["LAG_INTERVAL_MS"] ?? "") ?? 5_000
-
-    @Option(help: "How often a progress line is logged, in seconds (env PROGRESS_INTERVAL_SECONDS).")
-    var progressInterval: Int = Int(environment["PROGRESS_INTERVAL_SECONDS"] ?? "") ?? 10
-
-    @Option(help: "Kafka bootstrap servers, host:port[,host:port] (env KAFKA_BROKER).")
-    var broker: String = environment["KAFKA_BROKER"] ?? "localhost:9092"
-
-    @Option(help: "Topic to consume (env KAFKA_TOPIC).")
-    var topic: String = environment["KAFKA_TOPIC"] ?? "message"
-
-    @Option(help: "Consumer group (env CONSUMER_GROUP).")
-    var group: String = environment["CONSUMER_GROUP"] ?? "foodcount"
-
-    @Option(help: "Dead-letter topic for events that cannot be counted; empty only logs them (env DLQ_TOPIC).")
-    var dlqTopic: String = environment["DLQ_TOPIC"] ?? "message.dlq"
-
-    @Option(help: "The API's SQLite database (env DATABASE_PATH).")
-    var database: String = environment["DATABASE_PATH"] ?? "data/foodcount.db"
+    @Option(help: "Consumer group (env CONSUMER_GROUP; default \(Self.kafkaConsumer.groupID)).")
+    var group: String?
 
     @Option(
         help:
-            "The consumer's offsets database; empty means foodcount-consumer.db beside --database (env CONSUMER_DATABASE_PATH)."
+            "Dead-letter topic for events that cannot be counted; empty only logs them (env DLQ_TOPIC; default \(Defaults.deadLetterTopic))."
     )
-    var consumerDatabase: String = environment["CONSUMER_DATABASE_PATH"] ?? ""
+    var dlqTopic: String?
 
-    @Option(help: "Flush a batch at this many events, or up to 10x while a commit runs (env BATCH_SIZE).")
-    var batchSize: Int = Int(environment["BATCH_SIZE"] ?? "") ?? 100_000
-
-    @Option(help: "Flush a batch when its oldest event is this many milliseconds old (env BATCH_DELAY_MS).")
-    var batchDelayMs: Int = Int(environment["BATCH_DELAY_MS"] ?? "") ?? 200
+    @Option(help: "The API's SQLite database (env DATABASE_PATH; default \(Self.store.databasePath)).")
+    var database: String?
 
     @Option(
         help:
-            "Flush a batch as soon as the stream pauses: every partition read to its end (at most this often), or a poll this many milliseconds long brought nothing; 0 never (env BATCH_IDLE_MS)."
+            "The consumer's offsets database (env CONSUMER_DATABASE_PATH; default foodcount-consumer.db beside --database)."
     )
-    var batchIdleMs: Int = Int(environment["BATCH_IDLE_MS"] ?? "") ?? 20
+    var consumerDatabase: String?
 
     @Option(
         help:
-            "How long commits may keep failing before consumption pauses and the consumer reports not ready, in milliseconds (env RETRY_BUDGET_MS)."
+            "Port of /metrics, /livez and /readyz (env METRICS_PORT; PORT is read too, deprecated; default \(Defaults.metricsPort))."
     )
-    var retryBudgetMs: Int = Int(environment["RETRY_BUDGET_MS"] ?? "") ?? 10_000
+    var metricsPort: Int?
 
-    @Option(help: "Group session timeout in milliseconds (env SESSION_TIMEOUT_MS).")
-    var sessionTimeoutMs: Int = Int(environment["SESSION_TIMEOUT_MS"] ?? "") ?? 10_000
-
-    @Option(help: "Where partitions without a stored offset start: earliest or latest (env AUTO_OFFSET_RESET).")
-    var offsetReset: String = environment["AUTO_OFFSET_RESET"] ?? "earliest"
-
-    @Option(help: "Seconds allowed for a graceful shutdown (env SHUTDOWN_TIMEOUT_SECONDS).")
-    var shutdownTimeout: Int = Int(environment["SHUTDOWN_TIMEOUT_SECONDS"] ?? "") ?? 10
+    @Option(help: "Address /metrics, /livez and /readyz listen on (env HOST; default \(Defaults.host)).")
+    var host: String?
 
     @Option(
-        name: .customLong("kafka-property"),
-        help: "Raw librdkafka property key=value, repeatable; applied last (env KAFKA_PROPERTIES, comma-separated).")
-    var kafkaProperties: [String] =
-        (environment["KAFKA_PROPERTIES"] ?? "").split(separator: ",").map(String.init)
+        help:
+            "Flush a batch at this many events, or up to 10x while a commit runs (env BATCH_SIZE; default \(Self.pipeline.maxBatchEvents))."
+    )
+    var batchSize: Int?
 
-    @Option(help: "Log format: text or json, one object per line (env LOG_FORMAT).")
-    var logFormat: String = environment["LOG_FORMAT"] ?? "text"
+    @Option(
+        help:
+            "Flush a batch when its oldest event is this many milliseconds old (env BATCH_DELAY_MS; default \(Self.pipeline.maxBatchDelay.wholeMilliseconds))."
+    )
+    var batchDelayMs: Int?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env LOG_LEVEL).")
-    var logLevel: String = environment["LOG_LEVEL"] ?? "info"
+    @Option(
+        help:
+            "Flush as soon as the stream pauses: every partition read to its end (at most this often), or a poll this many milliseconds long brought nothing; 0 never (env BATCH_IDLE_MS; default \(Self.pipeline.idleFlushDelay?.wholeMilliseconds ?? 0))."
+    )
+    var batchIdleMs: Int?
 
-    func validate() throws {
-        guard (1...65_535).contains(port) else { throw ValidationError("--port must be 1...65535, got \(port)") }
-        guard statsIntervalMs >= 100 else { throw ValidationError("--stats-interval-ms must be at least 100") }
-        guard lagIntervalMs >= 100 else { throw ValidationError("--lag-interval-ms must be at least 100") }
-        guard progressInterval > 0 else { throw ValidationError("--progress-interval must be positive") }
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
-        guard retryBudgetMs > 0 else {
-            throw ValidationError("--retry-budget-ms must be positive, got \(retryBudgetMs)")
-        }
-        guard batchDelayMs > 0 else { throw ValidationError("--batch-delay-ms must be positive, got \(batchDelayMs)") }
-        guard batchIdleMs >= 0 else { throw ValidationError("--batch-idle-ms must be 0 or more, got \(batchIdleMs)") }
-        guard sessionTimeoutMs >= 1_000 else { throw ValidationError("--session-timeout-ms must be at least 1000") }
-        guard shutdownTimeout > 0 else { throw ValidationError("--shutdown-timeout must be positive") }
-        guard KafkaConsumer.OffsetReset(rawValue: offsetReset) != nil else {
-            throw ValidationError("--offset-reset must be earliest or latest, got '\(offsetReset)'")
-        }
-        do {
-            _ = try LoggingSetup.parse(format: logFormat, level: logLevel)
-        } catch {
-            throw ValidationError(error.message)
-        }
-        for property in kafkaProperties where !property.contains("=") {
-            throw ValidationError("--kafka-property must be key=value, got '\(property)'")
-        }
-    }
+    @Option(
+        help:
+            "How long commits may keep failing before consumption pauses and the consumer reports not ready, in milliseconds (env RETRY_BUDGET_MS; default \(Self.pipeline.retryBudget.wholeMilliseconds))."
+    )
+    var retryBudgetMs: Int?
 
-    func kafkaConfiguration() throws -> KafkaConsumer.Configuration {
-        var properties: [String: String] = [:]
-        for property in kafkaProperties {
-            let parts = property.split(separator: "=", maxSplits: 1)
-            properties[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
-        }
-        return KafkaConsumer.Configuration(
-            bootstrapServers: broker,
-            groupID: group,
-            sessionTimeout: .milliseconds(sessionTimeoutMs),
-            autoOffsetReset: KafkaConsumer.OffsetReset(rawValue: offsetReset) ?? .earliest,
-            statisticsInterval: .milliseconds(statsIntervalMs),
-            properties: properties
-        )
-    }
+    @Option(
+        help:
+            "Group session timeout in milliseconds (env SESSION_TIMEOUT_MS; default \(Self.kafkaConsumer.sessionTimeout.wholeMilliseconds))."
+    )
+    var sessionTimeoutMs: Int?
 
-    var storeConfiguration: SQLiteCountStore.Configuration {
-        SQLiteCountStore.Configuration(
-            databasePath: database, consumerDatabasePath: consumerDatabase.isEmpty ? nil : consumerDatabase,
-            consumerGroup: group)
-    }
+    @Option(
+        help:
+            "Where partitions without a stored offset start: earliest or latest (env AUTO_OFFSET_RESET; default \(Self.kafkaConsumer.autoOffsetReset.rawValue))."
+    )
+    var offsetReset: String?
 
-    var producerConfiguration: KafkaProducer.Configuration {
-        KafkaProducer.Configuration(bootstrapServers: broker, clientID: "foodcount-dead-letters")
-    }
+    @Option(
+        help:
+            "Seconds allowed for a graceful shutdown (env SHUTDOWN_TIMEOUT_SECONDS; default \(Defaults.shutdownTimeoutSeconds))."
+    )
+    var shutdownTimeout: Int?
 
-    var pipelineConfiguration: CountingPipeline.Configuration {
-        CountingPipeline.Configuration(
-            maxBatchEvents: batchSize, maxBatchDelay: .milliseconds(batchDelayMs),
-            idleFlushDelay: batchIdleMs == 0 ? nil : .milliseconds(batchIdleMs),
-            retryBudget: .milliseconds(retryBudgetMs))
-    }
+    @Option(
+        help:
+            "librdkafka statistics interval in milliseconds, for health checks (env STATS_INTERVAL_MS; default \(Defaults.statisticsIntervalMilliseconds))."
+    )
+    var statsIntervalMs: Int?
+
+    @Option(
+        help:
+            "How often consumer lag is measured, in milliseconds (env LAG_INTERVAL_MS; default \(Defaults.lagIntervalMilliseconds))."
+    )
+    var lagIntervalMs: Int?
+
+    @Option(
+        help:
+            "How often a progress line is logged, in seconds (env PROGRESS_INTERVAL_SECONDS; default \(Defaults.progressIntervalSeconds))."
+    )
+    var progressInterval: Int?
+
+    @Flag(help: "Create the topic when it does not exist, for development (env CREATE_TOPICS=true).")
+    var createTopics = false
+
+    @Option(
+        help:
+            "Partitions of a topic --create-topics creates (env TOPIC_PARTITIONS; default \(Defaults.topicPartitions))."
+    )
+    var topicPartitions: Int?
+
+    @Option(help: "Log format: text or json, one object per line (env LOG_FORMAT; default text).")
+    var logFormat: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env LOG_LEVEL; default info).")
+    var logLevel: String?
 }

@@ -1,11 +1,10 @@
 import ArgumentParser
 import FoodCountCore
+import FoodCountSettings
 import Foundation
 import KafkaClient
 import Logging
 import Synchronization
-
-private let environment = ProcessInfo.processInfo.environment
 
 /// `datafeed`: produces random food events, slowly like the original feed or fast as a load generator.
 @main
@@ -21,60 +20,110 @@ struct DatafeedCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Kafka bootstrap servers, host:port[,host:port] (env KAFKA_BROKER).")
-    var broker: String = environment["KAFKA_BROKER"] ?? "localhost:9092"
+    @OptionGroup var kafka: KafkaOptions
 
-    @Option(help: "Topic to produce to (env KAFKA_TOPIC).")
-    var topic: String = environment["KAFKA_TOPIC"] ?? "message"
+    @Option(help: "Events per second; 0 means the original pace of one every 1-2 s (env DATAFEED_RATE; default 0).")
+    var rate: Int?
 
-    @Option(help: "Events per second; 0 means the original pace of one every 1-2 s (env DATAFEED_RATE).")
-    var rate: Int = Int(environment["DATAFEED_RATE"] ?? "") ?? 0
+    @Option(help: "Stop after this many events; 0 means run until interrupted (env DATAFEED_COUNT; default 0).")
+    var count: Int?
 
-    @Option(help: "Stop after this many events; 0 means run until interrupted (env DATAFEED_COUNT).")
-    var count: Int = Int(environment["DATAFEED_COUNT"] ?? "") ?? 0
+    @Option(
+        help:
+            "How long a send may wait for the broker's acknowledgement, in milliseconds (env DATAFEED_DELIVERY_TIMEOUT_MS; default \(Self.defaultDeliveryTimeoutMs))."
+    )
+    var deliveryTimeoutMs: Int?
 
-    @Option(help: "Log format: text or json, one object per line (env LOG_FORMAT).")
-    var logFormat: String = ProcessInfo.processInfo.environment["LOG_FORMAT"] ?? "text"
+    @Flag(help: "Create the topic when it does not exist, for development (env CREATE_TOPICS=true).")
+    var createTopics = false
 
-    @Option(help: "Log level (env LOG_LEVEL).")
-    var logLevel: String = environment["LOG_LEVEL"] ?? "warning"
+    @Option(help: "Partitions of a topic --create-topics creates (env TOPIC_PARTITIONS; default 4).")
+    var topicPartitions: Int?
 
-    func validate() throws {
-        guard rate >= 0 else { throw ValidationError("--rate must be 0 or more, got \(rate)") }
-        guard count >= 0 else { throw ValidationError("--count must be 0 or more, got \(count)") }
-        do {
-            _ = try LoggingSetup.parse(format: logFormat, level: logLevel)
-        } catch {
-            throw ValidationError(error.message)
-        }
-    }
+    @Option(help: "Log format: text or json, one object per line (env LOG_FORMAT; default text).")
+    var logFormat: String?
+
+    @Option(help: "Log level (env LOG_LEVEL; default warning).")
+    var logLevel: String?
+
+    /// How long a send waits for its acknowledgement by default: a broker that is down is reported in
+    /// seconds, not after librdkafka's 30.
+    static let defaultDeliveryTimeoutMs = 5_000
 
     func run() async throws {
-        let (format, level) = try LoggingSetup.parse(format: logFormat, level: logLevel)
-        LoggingSetup.bootstrap(format: format, level: level)
+        let resolved: (kafka: KafkaOptions.Resolved, rate: Int, count: Int, timeout: Int, partitions: Int?)
+        do {
+            let settings = try Settings()
+            let kafka = try kafka.resolve(settings, defaultBroker: KafkaProducer.Configuration().bootstrapServers)
+            let (format, level) = try settings.logging(format: logFormat, level: logLevel, defaultLevel: .warning)
+            LoggingSetup.bootstrap(format: format, level: level)
+            let create = try settings.bool("CREATE_TOPICS") == true || createTopics
+            resolved = (
+                kafka,
+                try settings.int(flag: rate, "--rate", "DATAFEED_RATE", in: 0...100_000_000, default: 0),
+                try settings.int(flag: count, "--count", "DATAFEED_COUNT", in: 0...Int.max, default: 0),
+                try settings.int(
+                    flag: deliveryTimeoutMs, "--delivery-timeout-ms", "DATAFEED_DELIVERY_TIMEOUT_MS", in: 100...600_000,
+                    default: Self.defaultDeliveryTimeoutMs),
+                create
+                    ? try settings.int(
+                        flag: topicPartitions, "--topic-partitions", "TOPIC_PARTITIONS", in: 1...10_000, default: 4)
+                    : nil
+            )
+        } catch {
+            FileHandle.standardError.write(Data("datafeed: error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let topic = resolved.kafka.topic
         let producer: KafkaProducer
         do {
             producer = try KafkaProducer(
-                configuration: .init(bootstrapServers: broker, clientID: "foodcount-datafeed"),
+                configuration: .init(
+                    bootstrapServers: resolved.kafka.broker, clientID: "foodcount-datafeed",
+                    messageTimeout: .milliseconds(resolved.timeout), security: resolved.kafka.security,
+                    properties: resolved.kafka.properties),
                 logger: Logger(label: "foodcount.datafeed"))
+            try Self.checkTopic(topic, producer: producer, createPartitions: resolved.partitions)
         } catch {
             FileHandle.standardError.write(Data("datafeed: error: \(error)\n".utf8))
             throw ExitCode(2)
         }
         let stop = StopSignal()
-        say(".. producer connected to \(broker), topic \(topic).")
+        say(".. connected to \(resolved.kafka.broker), topic \(topic).")
         let failed: Int
-        if rate == 0 {
-            failed = try await paced(producer, stop: stop)
+        if resolved.rate == 0 {
+            failed = try await paced(producer, topic: topic, count: resolved.count, stop: stop)
         } else {
-            failed = try LoadGenerator(producer: producer, topic: topic, rate: rate, count: count, stop: stop).run()
+            failed = try LoadGenerator(
+                producer: producer, topic: topic, rate: resolved.rate, count: resolved.count, stop: stop
+            ).run()
         }
         producer.close()
         if failed > 0 { throw ExitCode(1) }
     }
 
+    /// Asks the broker for the topic before anything is sent: an unreachable broker or a missing topic is
+    /// said at once. Creates a missing topic when asked to.
+    private static func checkTopic(_ topic: String, producer: KafkaProducer, createPartitions: Int?) throws {
+        let topics: [String: TopicDescription]
+        do {
+            topics = try producer.describeTopics([topic], timeout: .seconds(10))
+        } catch  where error.code == .authentication {
+            throw error
+        } catch {
+            throw DatafeedError("cannot get the topic's metadata from the broker within 10 s: \(error)")
+        }
+        guard topics[topic] == nil else { return }
+        guard let createPartitions else {
+            throw DatafeedError(
+                "topic '\(topic)' does not exist (check KAFKA_TOPIC, create the topic, or pass --create-topics)")
+        }
+        try producer.createTopic(topic, partitions: createPartitions, timeout: .seconds(10))
+        say(".. created topic \(topic) with \(createPartitions) partitions.")
+    }
+
     /// The original feed: one random food every 1-2 s.
-    private func paced(_ producer: KafkaProducer, stop: StopSignal) async throws -> Int {
+    private func paced(_ producer: KafkaProducer, topic: String, count: Int, stop: StopSignal) async throws -> Int {
         var sent = 0
         var failed = 0
         while !stop.isSet, count == 0 || sent < count {
@@ -94,6 +143,12 @@ struct DatafeedCommand: AsyncParsableCommand {
         }
         return failed
     }
+}
+
+/// A reason the datafeed cannot start, in one line.
+struct DatafeedError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// Writes a line to standard output at once (unbuffered, so `docker logs` and pipes see it live).

@@ -44,20 +44,26 @@ struct LoadGenerator {
         }
         try? producer.flush(timeout: .seconds(30))
         progress(sent: sent, tally: tally, start: start)
-        say("")
+        if Self.isTerminal { say("") }
         return tally.failed.load(ordering: .relaxed)
             + (sent - tally.acked.load(ordering: .relaxed) - tally.failed.load(ordering: .relaxed))
     }
 
+    /// One progress line: rewritten in place on a terminal, a new line each time otherwise (pipes, `docker
+    /// logs`, `scripts/run`), which would show nothing until the end of a line that never comes.
     private func progress(sent: Int, tally: Tally, start: ContinuousClock.Instant) {
         let seconds = max(0.001, seconds(since: start))
         let acked = tally.acked.load(ordering: .relaxed)
         let line = String(
-            format: "\rsent %d  acked %d  failed %d  (%.0f events/s)", sent, acked,
+            format: "sent %d  acked %d  failed %d  (%.0f events/s)", sent, acked,
             tally.failed.load(ordering: .relaxed),
             Double(acked) / seconds)
-        FileHandle.standardOutput.write(Data(line.utf8))
+        let text = Self.isTerminal ? "\r" + line : line + "\n"
+        FileHandle.standardOutput.write(Data(text.utf8))
     }
+
+    /// Whether standard output is a terminal.
+    static let isTerminal = isatty(STDOUT_FILENO) == 1
 }
 
 private func seconds(since start: ContinuousClock.Instant) -> Double {

@@ -6,6 +6,7 @@ Stops after IDLE_SECONDS without a new message. Each line:
 """
 import base64
 import json
+import os
 import sys
 import time
 import uuid
@@ -19,10 +20,12 @@ def b64(data):
 
 def main() -> int:
     broker, topic, idle = sys.argv[1], sys.argv[2], float(sys.argv[3])
-    consumer = Consumer({
+    config = {
         "bootstrap.servers": broker, "group.id": f"reader-{uuid.uuid4()}", "auto.offset.reset": "earliest",
         "enable.auto.commit": False, "session.timeout.ms": 6000,
-    })
+    }
+    config.update(json.loads(os.environ.get("KAFKA_CLIENT_CONFIG", "{}")))  # TLS or SASL settings
+    consumer = Consumer(config)
     consumer.subscribe([topic])
     last = time.time()
     while time.time() - last < idle:

@@ -6,10 +6,12 @@ FILE holds one JSON object per line:
   {"value_b64": "..."}         raw bytes value
   {"value": null}              tombstone (null value)
   optional "key" (text), "partition" (int), "headers" ({"name": "text"})
-Prints "delivered N" and exits 1 if any message was not acknowledged.
+Prints "delivered N" and exits 1 if any message was not acknowledged. KAFKA_CLIENT_CONFIG (JSON) adds client
+settings, such as TLS or SASL.
 """
 import base64
 import json
+import os
 import sys
 
 from confluent_kafka import Producer
@@ -17,7 +19,9 @@ from confluent_kafka import Producer
 
 def main() -> int:
     broker, topic, path = sys.argv[1:4]
-    producer = Producer({"bootstrap.servers": broker, "enable.idempotence": True, "linger.ms": 5})
+    config = {"bootstrap.servers": broker, "enable.idempotence": True, "linger.ms": 5}
+    config.update(json.loads(os.environ.get("KAFKA_CLIENT_CONFIG", "{}")))  # TLS or SASL settings
+    producer = Producer(config)
     failures = []
     delivered = [0]
 

@@ -21,8 +21,11 @@ public final class ChildProcess: Sendable {
     /// The exit status once reaped: the exit code, or the signal number for a killed process.
     private let exitStatus = Mutex<Int32?>(nil)
 
-    /// The environment of the test process, read once.
-    private static let baseEnvironment = ProcessInfo.processInfo.environment
+    /// The environment of the test process, read once, with Swift's crash backtraces on: a program of ours
+    /// that crashes in a test says where in its log.
+    private static let baseEnvironment = ProcessInfo.processInfo.environment.merging([
+        "SWIFT_BACKTRACE": "enable=yes,interactive=no,threads=all"
+    ]) { current, _ in current }
 
     /// Starts a process whose output goes to a log file.
     /// - Parameters:

@@ -80,7 +80,8 @@ public final class EmbeddedBroker: @unchecked Sendable {
         throw TestFailure("tansu did not start on port \(port): \(log)")
     }
 
-    static func isListening(port: Int) -> Bool {
+    /// Whether something accepts TCP connections on 127.0.0.1:port.
+    public static func isListening(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }

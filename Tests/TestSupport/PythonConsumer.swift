@@ -15,9 +15,15 @@ public enum PythonConsumer {
     }
 
     /// Reads every message of `topic`, stopping after `idle` seconds without a new one.
-    public static func readAll(topic: String, broker: String, idle: TimeInterval = 8) throws -> [Message] {
+    /// - Parameter config: librdkafka settings for the Python client (TLS, SASL).
+    public static func readAll(
+        topic: String, broker: String, idle: TimeInterval = 8, config: [String: String] = [:]
+    ) throws -> [Message] {
         let script = TestEnvironment.packageRoot.appendingPathComponent("Tests/Fixtures/consume.py").path
-        let result = try ChildProcess.run(TestEnvironment.python, [script, broker, topic, "\(idle)"], timeout: 120)
+        let settings = String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self)
+        let result = try ChildProcess.run(
+            TestEnvironment.python, [script, broker, topic, "\(idle)"], environment: ["KAFKA_CLIENT_CONFIG": settings],
+            timeout: 120)
         guard result.status == 0 else { throw TestFailure("python consumer failed: \(result.output)") }
         return result.output.split(separator: "\n").compactMap { line in
             guard let data = line.data(using: .utf8),

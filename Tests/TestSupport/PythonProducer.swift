@@ -37,7 +37,10 @@ public enum PythonProducer {
     }
 
     /// Produces the messages and waits until the broker acknowledged every one.
-    public static func produce(_ messages: [Message], topic: String, broker: String) throws {
+    /// - Parameter config: librdkafka settings for the Python client (TLS, SASL).
+    public static func produce(
+        _ messages: [Message], topic: String, broker: String, config: [String: String] = [:]
+    ) throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("produce-\(UUID().uuidString).jsonl")
         var text = ""
         text.reserveCapacity(messages.count * 32)
@@ -48,7 +51,10 @@ public enum PythonProducer {
         try text.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         let script = TestEnvironment.packageRoot.appendingPathComponent("Tests/Fixtures/produce.py").path
-        let result = try ChildProcess.run(TestEnvironment.python, [script, broker, topic, file.path], timeout: 180)
+        let settings = String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self)
+        let result = try ChildProcess.run(
+            TestEnvironment.python, [script, broker, topic, file.path], environment: ["KAFKA_CLIENT_CONFIG": settings],
+            timeout: 180)
         guard result.status == 0, result.output.contains("delivered \(messages.count)") else {
             throw TestFailure("python producer failed (\(result.status)): \(result.output)")
         }

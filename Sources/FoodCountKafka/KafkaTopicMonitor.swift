@@ -1,0 +1,122 @@
+import Foundation
+import KafkaClient
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Watches that the consumed topic exists, so that a mistyped or missing topic is said at once and shows in
+/// readiness, instead of a consumer that waits in silence (librdkafka treats an unknown topic as transient).
+///
+/// It asks the broker for the topic's metadata at start and then every `interval` while the topic is missing;
+/// with `createPartitions`, it creates a missing topic (for development). The queries block, so the monitor
+/// runs on a thread of its own.
+public final class KafkaTopicMonitor: Service, Sendable {
+    /// What the monitor knows of the topic.
+    public enum Status: Sendable, Equatable {
+        /// Not checked yet.
+        case unknown
+        /// The topic exists.
+        case exists
+        /// The broker does not know the topic.
+        case missing
+        /// The broker could not be asked (unreachable, refused the request).
+        case unchecked(String)
+    }
+
+    private let consumer: KafkaConsumer
+    private let topic: String
+    private let createPartitions: Int?
+    private let interval: Duration
+    private let logger: Logger
+    private let state = Mutex<(status: Status, stopped: Bool)>((.unknown, false))
+
+    /// Creates a monitor.
+    /// - Parameters:
+    ///   - consumer: The consumer whose connection asks the broker.
+    ///   - topic: The topic to watch.
+    ///   - createPartitions: Create the topic with this many partitions when it is missing; `nil` never.
+    ///   - interval: How often to look again while it is missing.
+    ///   - logger: Where the monitor logs.
+    public init(
+        consumer: KafkaConsumer, topic: String, createPartitions: Int? = nil, interval: Duration = .seconds(5),
+        logger: Logger
+    ) {
+        self.consumer = consumer
+        self.topic = topic
+        self.createPartitions = createPartitions
+        self.interval = interval
+        self.logger = logger
+    }
+
+    /// The status at the last check.
+    public var status: Status { state.withLock { $0.status } }
+
+    /// Checks until graceful shutdown; once the topic exists it is checked no more.
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let thread = Thread { [self] in
+                    while !state.withLock({ $0.stopped }), check() != .exists {
+                        sleep(interval)
+                    }
+                    continuation.resume()
+                }
+                thread.name = "foodcount-topic"
+                thread.start()
+            }
+        } onGracefulShutdown: {
+            self.state.withLock { $0.stopped = true }
+        }
+    }
+
+    /// Checks once now on a thread of its own (the query blocks), creating the topic when asked to. Call it
+    /// before the consumer subscribes, so that a topic it creates is there when the group assigns partitions.
+    @discardableResult
+    public func checkNow() async -> Status {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: self.check()) }.start()
+        }
+    }
+
+    /// Checks once now, creating the topic when asked to; logs when the status changes. Blocks.
+    @discardableResult
+    public func check() -> Status {
+        var next: Status
+        do {
+            next = try consumer.describeTopics([topic], timeout: .seconds(5))[topic] == nil ? .missing : .exists
+            if next == .missing, let createPartitions {
+                try consumer.createTopic(topic, partitions: createPartitions, timeout: .seconds(10))
+                logger.notice(
+                    "created the topic", metadata: ["topic": "\(topic)", "partitions": "\(createPartitions)"])
+                next = .exists
+            }
+        } catch {
+            next = .unchecked("\(error)")
+        }
+        let previous = state.withLock { state in
+            defer { state.status = next }
+            return state.status
+        }
+        guard previous != next else { return next }
+        switch next {
+        case .missing:
+            logger.error(
+                "topic '\(topic)' does not exist; waiting for it (check KAFKA_TOPIC, create the topic, or start the consumer with --create-topics)"
+            )
+        case .exists where previous == .missing:
+            logger.notice("topic '\(topic)' exists now")
+        case .unchecked(let reason):
+            logger.warning("cannot check that the topic exists", metadata: ["topic": "\(topic)", "error": "\(reason)"])
+        default:
+            break
+        }
+        return next
+    }
+
+    private func sleep(_ duration: Duration) {
+        let deadline = ContinuousClock.now + duration
+        while ContinuousClock.now < deadline, !state.withLock({ $0.stopped }) {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+}

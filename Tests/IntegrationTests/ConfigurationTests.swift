@@ -1,0 +1,128 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// The programs never guess a setting: a bad value stops them at once with one line that names the variable,
+/// the value and what is allowed; defaults come from the libraries; secrets stay out of every output.
+final class ConfigurationTests: XCTestCase {
+    private func run(_ program: String, _ environment: [String: String], _ arguments: [String] = []) throws
+        -> ChildProcess.Result
+    {
+        try ChildProcess.run(TestEnvironment.executable(program), arguments, environment: environment, timeout: 30)
+    }
+
+    private func assertRefused(
+        _ program: String, _ environment: [String: String], _ line: String,
+        file: StaticString = #filePath, line number: UInt = #line
+    ) throws {
+        let result = try run(program, environment)
+        XCTAssertEqual(result.status, 2, result.output, file: file, line: number)
+        let lines = result.output.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, "one line: \(result.output)", file: file, line: number)
+        XCTAssertEqual(lines.first.map(String.init), line, file: file, line: number)
+    }
+
+    func testABadValueStopsEachProgramWithOneLineNamingTheVariableTheValueAndWhatIsAllowed() throws {
+        try assertRefused(
+            "consumer", ["PORT": "80a"], "consumer: error: PORT=80a is not valid: expected an integer from 1 to 65535")
+        try assertRefused(
+            "consumer", ["METRICS_PORT": "99999"],
+            "consumer: error: METRICS_PORT=99999 is not valid: expected an integer from 1 to 65535")
+        try assertRefused(
+            "consumer", ["BATCH_SIZE": "lots"],
+            "consumer: error: BATCH_SIZE=lots is not valid: expected an integer from 1 to 100000000")
+        try assertRefused(
+            "consumer", ["AUTO_OFFSET_RESET": "oldest"],
+            "consumer: error: AUTO_OFFSET_RESET=oldest is not valid: expected one of earliest, latest")
+        try assertRefused(
+            "consumer", ["KAFKA_SECURITY_PROTOCOL": "tls"],
+            "consumer: error: KAFKA_SECURITY_PROTOCOL=tls is not valid: expected one of plaintext, ssl, sasl_plaintext, sasl_ssl"
+        )
+        try assertRefused(
+            "api", ["PORT": "80a"], "api: error: PORT=80a is not valid: expected an integer from 1 to 65535")
+        try assertRefused(
+            "api", ["LOG_LEVEL": "loud"],
+            "api: error: LOG_LEVEL=loud is not valid: expected one of trace, debug, info, notice, warning, error, critical"
+        )
+        try assertRefused(
+            "datafeed", ["DATAFEED_RATE": "-1"],
+            "datafeed: error: DATAFEED_RATE=-1 is not valid: expected an integer from 0 to 100000000")
+    }
+
+    func testTheConsumersPortHasItsOwnNameAndPORTIsADeprecatedFallback() throws {
+        let broker = try TestEnvironment.broker
+        let metricsPort = try EmbeddedBroker.freePort()
+        let apiPort = try EmbeddedBroker.freePort()
+        let directory = try TestEnvironment.temporaryDirectory("ports")
+        let consumer = try ChildProcess(
+            TestEnvironment.executable("consumer"), [],
+            environment: [
+                "KAFKA_BROKER": broker, "DATABASE_PATH": directory.appendingPathComponent("a.db").path,
+                "METRICS_PORT": "\(metricsPort)", "PORT": "\(apiPort)", "HOST": "127.0.0.1", "CREATE_TOPICS": "true",
+                "KAFKA_TOPIC": TestEnvironment.uniqueTopic("ports"),
+            ])
+        defer { consumer.signal(SIGKILL) }
+        XCTAssertTrue(
+            eventually(timeout: 20) { EmbeddedBroker.isListening(port: metricsPort) },
+            consumer.output.suffix(2_000).description)
+        XCTAssertFalse(EmbeddedBroker.isListening(port: apiPort), "PORT is left to the api when METRICS_PORT is set")
+
+        let deprecated = try ChildProcess(
+            TestEnvironment.executable("consumer"), [],
+            environment: [
+                "KAFKA_BROKER": broker, "DATABASE_PATH": directory.appendingPathComponent("b.db").path,
+                "PORT": "\(apiPort)", "HOST": "127.0.0.1", "CREATE_TOPICS": "true",
+                "KAFKA_TOPIC": TestEnvironment.uniqueTopic("ports"),
+            ])
+        defer { deprecated.signal(SIGKILL) }
+        XCTAssertTrue(eventually(timeout: 20) { EmbeddedBroker.isListening(port: apiPort) })
+        XCTAssertTrue(deprecated.output.contains("PORT is deprecated"), deprecated.output.suffix(2_000).description)
+    }
+
+    func testKafkaPropertiesTakeValuesThatHoldCommas() throws {
+        let directory = try TestEnvironment.temporaryDirectory("properties")
+        let consumer = try ChildProcess(
+            TestEnvironment.executable("consumer"), [],
+            environment: [
+                "KAFKA_BROKER": try TestEnvironment.broker,
+                "DATABASE_PATH": directory.appendingPathComponent("c.db").path,
+                "METRICS_PORT": "\(try EmbeddedBroker.freePort())", "HOST": "127.0.0.1", "LOG_LEVEL": "debug",
+                "KAFKA_PROPERTIES": "debug=cgrp,fetch,client.id=comma-test", "CREATE_TOPICS": "true",
+                "KAFKA_TOPIC": TestEnvironment.uniqueTopic("properties"),
+            ])
+        defer { consumer.signal(SIGKILL) }
+        // librdkafka's own debug lines for both contexts, from the one property `debug=cgrp,fetch`.
+        let applied = eventually(timeout: 30) {
+            consumer.output.contains("rdkafka.facility=CGRP") && consumer.output.contains("rdkafka.facility=FETCH")
+        }
+        XCTAssertTrue(applied, consumer.output.suffix(3_000).description)
+        XCTAssertTrue(consumer.output.contains("comma-test"), "client.id is the next property, not part of debug")
+    }
+
+    func testSecretsNeverAppearInHelpLogsOrMetrics() throws {
+        let password = "pa55-\(UUID().uuidString)"
+        let directory = try TestEnvironment.temporaryDirectory("secrets")
+        let secretFile = directory.appendingPathComponent("password")
+        try Data((password + "\n").utf8).write(to: secretFile)
+        let port = try EmbeddedBroker.freePort()
+        let consumer = try ChildProcess(
+            TestEnvironment.executable("consumer"), [],
+            environment: [
+                // SASL against a plaintext broker: the client fails, and says so, without the password.
+                "KAFKA_BROKER": try TestEnvironment.broker, "KAFKA_SECURITY_PROTOCOL": "sasl_plaintext",
+                "KAFKA_SASL_MECHANISM": "SCRAM-SHA-256", "KAFKA_SASL_USERNAME": "alice",
+                "KAFKA_SASL_PASSWORD_FILE": secretFile.path, "LOG_LEVEL": "debug",
+                "DATABASE_PATH": directory.appendingPathComponent("s.db").path, "METRICS_PORT": "\(port)",
+                "HOST": "127.0.0.1",
+            ])
+        defer { consumer.signal(SIGKILL) }
+        _ = eventually(timeout: 15) { !consumer.isRunning }
+        let metrics = try? ChildProcess.run("/usr/bin/curl", ["-s", "http://127.0.0.1:\(port)/metrics"]).output
+        let help = try run("consumer", [:], ["--help"]).output + (try run("datafeed", [:], ["--help"]).output)
+        for (name, text) in [("log", consumer.output), ("metrics", metrics ?? ""), ("--help", help)] {
+            XCTAssertFalse(text.contains(password), "the password shows in the \(name)")
+        }
+        XCTAssertTrue(
+            consumer.output.contains("alice") || !consumer.isRunning, consumer.output.suffix(2_000).description)
+    }
+}
