@@ -12,7 +12,7 @@ final class DatabaseFaultTests: XCTestCase {
         let consumer = try harness.start()
         defer { consumer.signal(SIGKILL) }
         XCTAssertTrue(
-            eventually(timeout: 60) { harness.processed() == 2_000 }, consumer.output.suffix(2_000).description)
+            try harness.waitUntilProcessed(2_000), consumer.output.suffix(2_000).description)
 
         // Another process takes the write lock and holds it for 10 s while more events arrive.
         let locker = try ChildProcess(
@@ -32,11 +32,11 @@ final class DatabaseFaultTests: XCTestCase {
         XCTAssertTrue(eventually(timeout: 10) { locker.output.contains("locked") }, locker.output)
         let second = try harness.produceKnownDistribution(2_000, foods: 10)
         Thread.sleep(forTimeInterval: 3)
-        XCTAssertEqual(harness.processed(), 2_000, "no offset advances while the database is locked")
+        XCTAssertEqual(try harness.processed(), 2_000, "no offset advances while the database is locked")
 
         XCTAssertEqual(locker.wait(timeout: 20), 0, locker.output)
         XCTAssertTrue(
-            eventually(timeout: 60) { harness.processed() == 4_000 }, consumer.output.suffix(2_000).description)
+            try harness.waitUntilProcessed(4_000), consumer.output.suffix(2_000).description)
         XCTAssertTrue(consumer.isRunning)
         XCTAssertEqual(try SQLiteInspector.counts(harness.database), first.merging(second, uniquingKeysWith: +))
         XCTAssertTrue(consumer.output.contains("commit attempt failed"), "the wait must be visible in the log")
@@ -50,7 +50,7 @@ final class DatabaseFaultTests: XCTestCase {
         let consumer = try harness.start()
         defer { consumer.signal(SIGKILL) }
         XCTAssertTrue(
-            eventually(timeout: 60) { harness.processed() == 1_000 }, consumer.output.suffix(2_000).description)
+            try harness.waitUntilProcessed(1_000), consumer.output.suffix(2_000).description)
 
         // An immutable folder: SQLite cannot create its rollback journal, so no write transaction can commit.
         let folder = harness.directory.path
@@ -61,11 +61,11 @@ final class DatabaseFaultTests: XCTestCase {
         XCTAssertTrue(
             eventually(timeout: 30) { consumer.output.contains("reporting not ready") },
             "past the retry budget the consumer must report not ready:\n\(consumer.output.suffix(3_000))")
-        XCTAssertEqual(harness.processed(), 1_000, "no offset advances while the database cannot be written")
+        XCTAssertEqual(try harness.processed(), 1_000, "no offset advances while the database cannot be written")
 
         XCTAssertEqual(try ChildProcess.run("/usr/bin/chattr", ["-i", folder]).status, 0)
         XCTAssertTrue(
-            eventually(timeout: 60) { harness.processed() == 2_000 }, consumer.output.suffix(3_000).description)
+            try harness.waitUntilProcessed(2_000), consumer.output.suffix(3_000).description)
         XCTAssertTrue(consumer.output.contains("consumption resumed"), consumer.output.suffix(2_000).description)
         XCTAssertEqual(try SQLiteInspector.counts(harness.database), first.merging(second, uniquingKeysWith: +))
     }

@@ -21,7 +21,7 @@ final class ExactlyOnceTests: XCTestCase {
         // stored offsets stopped working once commits ran back to back: a reader of the offsets waits for
         // them, and the consumer went far past the point before the reader saw it.)
         var kills = 0
-        while kills < 6, harness.processed() < total * 90 / 100 {
+        while kills < 6, try harness.processed() < total * 90 / 100 {
             let consumer = try harness.start()
             let started = eventually(timeout: 60, interval: 0.01) {
                 consumer.output.contains("offsets=[\"") || !consumer.isRunning  // a non-empty assignment
@@ -34,15 +34,16 @@ final class ExactlyOnceTests: XCTestCase {
             kills += 1
         }
         XCTAssertGreaterThanOrEqual(kills, 5)
-        XCTAssertLessThan(harness.processed(), total, "the kills landed before the stream was done")
+        XCTAssertLessThan(try harness.processed(), total, "the kills landed before the stream was done")
 
         let last = try harness.start()
-        let caughtUp = eventually(timeout: 120, interval: 0.25) { harness.processed() == total }
+        let caughtUp = try harness.waitUntilProcessed(total, timeout: 120)
         XCTAssertTrue(eventually(timeout: 30) { last.output.contains("partitions assigned") })
         last.signal(SIGTERM)
         XCTAssertEqual(last.wait(timeout: 20), 0, last.output.suffix(2_000).description)
 
-        XCTAssertTrue(caughtUp, "stored offsets reached \(harness.processed()) of \(total)")
+        let processed = try harness.processed()
+        XCTAssertTrue(caughtUp, "stored offsets reached \(processed) of \(total)")
         let counts = try SQLiteInspector.counts(harness.database)
         XCTAssertEqual(counts.count, 50)
         XCTAssertEqual(Set(counts.values), [total / 50], "every food counted exactly \(total / 50) times: \(counts)")
@@ -55,7 +56,8 @@ final class ExactlyOnceTests: XCTestCase {
         let expected = try harness.produceKnownDistribution(total)
 
         let first = try harness.start()
-        XCTAssertTrue(eventually(timeout: 30) { harness.processed() > 0 }, first.output.suffix(2_000).description)
+        XCTAssertTrue(
+            try eventually(timeout: 30) { try harness.processed() > 0 }, first.output.suffix(2_000).description)
         let stopping = Date()
         first.signal(SIGTERM)
         let status = first.wait(timeout: 15)
@@ -64,11 +66,11 @@ final class ExactlyOnceTests: XCTestCase {
         XCTAssertEqual(status, 0, first.output.suffix(2_000).description)
         XCTAssertLessThan(took, 10, "shutdown must finish within its 10 s deadline")
         XCTAssertTrue(first.output.contains("consumer left the group"), first.output.suffix(2_000).description)
-        let processedAtStop = harness.processed()
+        let processedAtStop = try harness.processed()
         XCTAssertEqual(try SQLiteInspector.total(harness.database), processedAtStop, "counts and offsets agree at stop")
 
         let second = try harness.start()
-        XCTAssertTrue(eventually(timeout: 90, interval: 0.25) { harness.processed() == total })
+        XCTAssertTrue(try harness.waitUntilProcessed(total, timeout: 90))
         XCTAssertTrue(eventually(timeout: 30) { second.output.contains("partitions assigned") })
         second.signal(SIGTERM)
         XCTAssertEqual(second.wait(timeout: 15), 0)
@@ -98,13 +100,14 @@ final class ExactlyOnceTests: XCTestCase {
         members.append(try harness.start())
 
         XCTAssertEqual(feed.wait(timeout: 60), 0, feed.output.suffix(1_000).description)
-        let caughtUp = eventually(timeout: 90, interval: 0.25) { harness.processed() == total }
+        let caughtUp = try harness.waitUntilProcessed(total, timeout: 90)
         for member in [members[0], members[3]] {
             member.signal(SIGTERM)
             XCTAssertEqual(member.wait(timeout: 20), 0, member.output.suffix(2_000).description)
         }
 
-        XCTAssertTrue(caughtUp, "stored offsets reached \(harness.processed()) of \(total)")
+        let processed = try harness.processed()
+        XCTAssertTrue(caughtUp, "stored offsets reached \(processed) of \(total)")
         let counts = try SQLiteInspector.counts(harness.database)
         XCTAssertEqual(counts.count, 50)
         XCTAssertEqual(Set(counts.values), [total / 50], "every food counted exactly \(total / 50) times: \(counts)")

@@ -24,7 +24,7 @@ final class ObservabilityTests: XCTestCase {
         _ = try harness.produceKnownDistribution(500)
         let consumer = try harness.start()
         defer { consumer.signal(SIGKILL) }
-        XCTAssertTrue(eventually(timeout: 60) { harness.processed() == 500 }, consumer.output.suffix(2_000).description)
+        XCTAssertTrue(try harness.waitUntilProcessed(500), consumer.output.suffix(2_000).description)
         let apiPort = try EmbeddedBroker.freePort()
         let api = try ChildProcess(
             TestEnvironment.executable("api"),
@@ -72,7 +72,7 @@ final class ObservabilityTests: XCTestCase {
             [.text(#"{"food": "soup"}"#), .text("not json"), .text(#"{"food": "taco"}"#)], topic: harness.topic,
             broker: harness.broker)
         let consumer = try harness.start()
-        XCTAssertTrue(eventually(timeout: 60) { harness.processed() == 3 }, consumer.output.suffix(2_000).description)
+        XCTAssertTrue(try harness.waitUntilProcessed(3), consumer.output.suffix(2_000).description)
         XCTAssertTrue(eventually(timeout: 10) { consumer.output.contains("progress") })
         consumer.signal(SIGTERM)
         XCTAssertEqual(consumer.wait(timeout: 15), 0)

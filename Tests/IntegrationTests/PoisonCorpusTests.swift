@@ -54,8 +54,9 @@ final class PoisonCorpusTests: XCTestCase {
         let consumer = try harness.start()
         defer { consumer.signal(SIGKILL) }
 
-        let done = eventually(timeout: 60, interval: 0.25) { harness.processed() == messages.count }
-        XCTAssertTrue(done, "processed \(harness.processed()) of \(messages.count):\n\(consumer.output.suffix(3_000))")
+        let done = try harness.waitUntilProcessed(messages.count)
+        let processed = try harness.processed()
+        XCTAssertTrue(done, "processed \(processed) of \(messages.count):\n\(consumer.output.suffix(3_000))")
         XCTAssertTrue(consumer.isRunning, "the consumer must stay alive")
         XCTAssertEqual(try SQLiteInspector.counts(harness.database), expected)
 
