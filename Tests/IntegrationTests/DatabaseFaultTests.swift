@@ -2,19 +2,41 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// The consumer waits out a locked or unwritable database: nothing dead-lettered, nothing lost.
+/// The consumer waits out a locked or unwritable database: only bad events dead-lettered, nothing lost.
 final class DatabaseFaultTests: XCTestCase {
-    func testAWriteLockHeldForTenSecondsIsWaitedOutWithoutDeadLettersOrLoss() throws {
+    /// Produces `count` known events (10 foods) with `bad` invalid ones ("not json", each tagged by a
+    /// `bad-id` header) spread through them; returns the distribution of the valid ones.
+    private func produceWithBadEvents(
+        _ harness: ConsumerHarness, count: Int, bad: Range<Int>
+    ) throws -> [String: Int] {
+        var expected: [String: Int] = [:]
+        var messages: [PythonProducer.Message] = []
+        let spacing = count / max(1, bad.count)
+        for index in 0..<count {
+            let food = "food\(index % 10)"
+            expected[food, default: 0] += 1
+            messages.append(.text(#"{"food": "\#(food)"}"#))
+            if index % spacing == spacing / 2, bad.lowerBound + index / spacing < bad.upperBound {
+                let id = bad.lowerBound + index / spacing
+                messages.append(.text("not json \(id)").withHeaders(["bad-id": "\(id)"]))
+            }
+        }
+        try PythonProducer.produce(messages, topic: harness.topic, broker: harness.broker)
+        return expected
+    }
+
+    func testAWriteLockHeldForTenSecondsIsWaitedOutWithoutLossOrSpuriousDeadLetters() throws {
         var harness = try ConsumerHarness(prefix: "locked", partitions: 2)
         let dlq = harness.topic + ".dlq"
+        try TestEnvironment.createTopic(dlq, partitions: 1)
         harness.extraEnvironment = ["DLQ_TOPIC": dlq, "BATCH_DELAY_MS": "50"]
-        let first = try harness.produceKnownDistribution(2_000, foods: 10)
+        let first = try produceWithBadEvents(harness, count: 2_000, bad: 0..<2)
         let consumer = try harness.start()
         defer { consumer.signal(SIGKILL) }
-        XCTAssertTrue(
-            try harness.waitUntilProcessed(2_000), consumer.output.suffix(2_000).description)
+        XCTAssertTrue(try harness.waitUntilProcessed(2_002), consumer.output.suffix(2_000).description)
 
-        // Another process takes the write lock and holds it for 10 s while more events arrive.
+        // Another process takes the write lock and holds it for 10 s while more events, bad ones among them,
+        // arrive: their dead letters and their counts wait for the same commit.
         let locker = try ChildProcess(
             TestEnvironment.python,
             [
@@ -30,17 +52,24 @@ final class DatabaseFaultTests: XCTestCase {
                 harness.database,
             ])
         XCTAssertTrue(eventually(timeout: 10) { locker.output.contains("locked") }, locker.output)
-        let second = try harness.produceKnownDistribution(2_000, foods: 10)
+        let second = try produceWithBadEvents(harness, count: 2_000, bad: 2..<5)
         Thread.sleep(forTimeInterval: 3)
-        XCTAssertEqual(try harness.processed(), 2_000, "no offset advances while the database is locked")
+        XCTAssertEqual(try harness.processed(), 2_002, "no offset advances while the database is locked")
 
         XCTAssertEqual(locker.wait(timeout: 20), 0, locker.output)
-        XCTAssertTrue(
-            try harness.waitUntilProcessed(4_000), consumer.output.suffix(2_000).description)
+        XCTAssertTrue(try harness.waitUntilProcessed(4_005), consumer.output.suffix(2_000).description)
         XCTAssertTrue(consumer.isRunning)
         XCTAssertEqual(try SQLiteInspector.counts(harness.database), first.merging(second, uniquingKeysWith: +))
         XCTAssertTrue(consumer.output.contains("commit attempt failed"), "the wait must be visible in the log")
-        XCTAssertEqual(try PythonConsumer.readAll(topic: dlq, broker: harness.broker, idle: 4).count, 0)
+
+        let letters = try PythonConsumer.readAll(topic: dlq, broker: harness.broker, idle: 4)
+        XCTAssertEqual(letters.count, 5, "exactly the five bad events are dead-lettered, once each")
+        XCTAssertEqual(Set(letters.compactMap { $0.headers["bad-id"] }), ["0", "1", "2", "3", "4"])
+        for letter in letters {
+            XCTAssertEqual(letter.headers["foodcount.error.kind"], "not_json", "\(letter.headers)")
+            let id = letter.headers["bad-id"] ?? "?"
+            XCTAssertEqual(letter.value, Array("not json \(id)".utf8), "the bad event's own value, not a good one")
+        }
     }
 
     func testUnwritableDatabaseStopsOffsetsReportsNotReadyAndResumesWhenWritable() throws {
