@@ -80,36 +80,51 @@ final class ExactlyOnceTests: XCTestCase {
     func testThreeMembersJoiningAndLeavingWhileEventsFlowCountExactly() throws {
         var harness = try ConsumerHarness(prefix: "rebalance", partitions: 6)
         harness.extraEnvironment = ["BATCH_SIZE": "300", "BATCH_DELAY_MS": "50"]
-        let total = 30_000
-        // The datafeed's load generator cycles through its 50 foods: a known distribution.
-        let feed = try ChildProcess(
-            TestEnvironment.executable("datafeed"), ["--rate", "2000", "--count", "\(total)"],
-            environment: ["KAFKA_BROKER": harness.broker, "KAFKA_TOPIC": harness.topic])
-
+        let perPhase = 6_000  // a multiple of 50: the datafeed cycles through its 50 foods from the first
+        var produced = 0
         var members = [try harness.start()]
-        Thread.sleep(forTimeInterval: 3)
-        members.append(try harness.start())
-        Thread.sleep(forTimeInterval: 3)
-        members.append(try harness.start())
-        Thread.sleep(forTimeInterval: 3)
-        members[1].signal(SIGTERM)  // leaves cleanly
-        XCTAssertEqual(members[1].wait(timeout: 15), 0, members[1].output.suffix(2_000).description)
-        Thread.sleep(forTimeInterval: 2)
-        members[2].signal(SIGKILL)  // crashes: its partitions move after the session timeout
-        _ = members[2].wait(timeout: 10)
-        members.append(try harness.start())
+        defer { members.forEach { $0.signal(SIGKILL) } }
 
-        XCTAssertEqual(feed.wait(timeout: 60), 0, feed.output.suffix(1_000).description)
-        let caughtUp = try harness.waitUntilProcessed(total, timeout: 90)
-        for member in [members[0], members[3]] {
-            member.signal(SIGTERM)
-            XCTAssertEqual(member.wait(timeout: 20), 0, member.output.suffix(2_000).description)
+        // Each phase: the datafeed runs, the membership changes while it does, the traffic stops, and then
+        // the counts must be exactly what was produced so far before the next phase.
+        let changes: [(String, () throws -> Void)] = [
+            ("the first member starts", {}),
+            ("a second member joins", { members.append(try harness.start()) }),
+            ("a third member joins", { members.append(try harness.start()) }),
+            (
+                "the second member leaves cleanly",
+                {
+                    XCTAssertEqual(harness.stop(members[1]), 0, members[1].output.suffix(2_000).description)
+                }
+            ),
+            (
+                "the third member crashes and a fourth joins",
+                {
+                    members[2].signal(SIGKILL)  // its partitions move after the session timeout
+                    _ = members[2].wait(timeout: 10)
+                    members.append(try harness.start())
+                }
+            ),
+        ]
+        for (phase, change) in changes {
+            let feed = try harness.startDatafeed(count: perPhase, rate: 2_000)
+            Thread.sleep(forTimeInterval: 1)
+            try change()
+            XCTAssertEqual(feed.wait(timeout: 60), 0, feed.output.suffix(1_000).description)
+            produced += perPhase
+
+            let exact = try eventually(timeout: 90, interval: 0.25) {
+                try harness.processed() == produced && ConsumerHarness.isUniform(try harness.counts(), total: produced)
+            }
+            let processed = try harness.processed()
+            let counts = try harness.counts()
+            XCTAssertTrue(exact, "after \(phase): \(processed) of \(produced) processed, counts \(counts)")
         }
-
-        let processed = try harness.processed()
-        XCTAssertTrue(caughtUp, "stored offsets reached \(processed) of \(total)")
-        let counts = try SQLiteInspector.counts(harness.database)
-        XCTAssertEqual(counts.count, 50)
-        XCTAssertEqual(Set(counts.values), [total / 50], "every food counted exactly \(total / 50) times: \(counts)")
+        XCTAssertEqual(produced, 30_000)
+        for member in [members[0], members[3]] {
+            XCTAssertEqual(harness.stop(member), 0, member.output.suffix(2_000).description)
+        }
+        let counts = try harness.counts()
+        XCTAssertTrue(ConsumerHarness.isUniform(counts, total: produced), "\(counts)")
     }
 }
