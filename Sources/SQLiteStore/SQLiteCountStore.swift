@@ -63,34 +63,27 @@ public final class SQLiteCountStore: CountStore {
 
     /// Implements `CountStore.storedOffsets`.
     public func storedOffsets(for partitions: [SourcePartition]) throws(StoreError) -> [SourcePartition: Int64] {
-        let wanted = Set(partitions)
-        let sql = "SELECT topic, partition, next_offset FROM consumer.consumer_offsets WHERE consumer_group = ?"
-        let queue = try currentConnection()
-        do {
-            return try queue.read { db in
-                var result: [SourcePartition: Int64] = [:]
-                for row in try Row.fetchAll(db, sql: sql, arguments: [group]) {
-                    let partition = SourcePartition(topic: row[0], partition: row[1])
-                    if wanted.contains(partition) { result[partition] = row[2] }
-                }
-                return result
-            }
-        } catch {
-            throw StoreError(from: error, context: "reading stored offsets")
-        }
+        try storedColumn("next_offset", of: partitions, context: "reading stored offsets")
     }
 
     /// Implements `CountStore.storedLogIDs`: the topic IDs stored with the offsets.
     public func storedLogIDs(for partitions: [SourcePartition]) throws(StoreError) -> [SourcePartition: String] {
+        try storedColumn("topic_id", of: partitions, context: "reading stored topic IDs")
+    }
+
+    /// A column of this group's offset rows for some partitions; rows where it is NULL are left out.
+    private func storedColumn<Value: DatabaseValueConvertible>(
+        _ column: String, of partitions: [SourcePartition], context: String
+    ) throws(StoreError) -> [SourcePartition: Value] {
         let wanted = Set(partitions)
         let sql = """
-            SELECT topic, partition, topic_id FROM consumer.consumer_offsets
-            WHERE consumer_group = ? AND topic_id IS NOT NULL
+            SELECT topic, partition, \(column) FROM consumer.consumer_offsets
+            WHERE consumer_group = ? AND \(column) IS NOT NULL
             """
         let queue = try currentConnection()
         do {
             return try queue.read { db in
-                var result: [SourcePartition: String] = [:]
+                var result: [SourcePartition: Value] = [:]
                 for row in try Row.fetchAll(db, sql: sql, arguments: [group]) {
                     let partition = SourcePartition(topic: row[0], partition: row[1])
                     if wanted.contains(partition) { result[partition] = row[2] }
@@ -98,7 +91,7 @@ public final class SQLiteCountStore: CountStore {
                 return result
             }
         } catch {
-            throw StoreError(from: error, context: "reading stored topic IDs")
+            throw StoreError(from: error, context: context)
         }
     }
 

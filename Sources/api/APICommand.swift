@@ -25,11 +25,7 @@ struct APICommand: AsyncParsableCommand {
     @Option(help: "The SQLite database holding the counts (env DATABASE_PATH; default \(Self.defaultDatabase)).")
     var database: String?
 
-    @Option(help: "Log format: text or json, one object per line (env LOG_FORMAT; default text).")
-    var logFormat: String?
-
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env LOG_LEVEL; default info).")
-    var logLevel: String?
+    @OptionGroup var logging: LoggingOptions
 
     static let defaultHost = "0.0.0.0"
     static let defaultPort = 8080
@@ -41,7 +37,7 @@ struct APICommand: AsyncParsableCommand {
         let database: String
         do {
             let settings = try Settings()
-            let (format, level) = try settings.logging(format: logFormat, level: logLevel, defaultLevel: .info)
+            let (format, level) = try logging.resolve(settings, defaultLevel: .info)
             LoggingSetup.bootstrap(format: format, level: level)
             host = settings.text(flag: self.host, "HOST", default: Self.defaultHost)
             port = try settings.int(flag: self.port, "--port", "PORT", in: 1...65_535, default: Self.defaultPort)

@@ -111,9 +111,5 @@ struct ConsumerOptions: ParsableArguments {
     )
     var topicPartitions: Int?
 
-    @Option(help: "Log format: text or json, one object per line (env LOG_FORMAT; default text).")
-    var logFormat: String?
-
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env LOG_LEVEL; default info).")
-    var logLevel: String?
+    @OptionGroup var logging: LoggingOptions
 }

@@ -100,7 +100,7 @@ extension ConsumerOptions {
                 port = Defaults.metricsPort
             }
         }
-        let (format, level) = try settings.logging(format: logFormat, level: logLevel, defaultLevel: .info)
+        let (format, level) = try logging.resolve(settings, defaultLevel: .info)
         return ConsumerSettings(
             kafka: kafka, consumer: consumer,
             deadLetterTopic: dlqTopic ?? settings.string("DLQ_TOPIC") ?? Defaults.deadLetterTopic,

@@ -40,11 +40,7 @@ struct DatafeedCommand: AsyncParsableCommand {
     @Option(help: "Partitions of a topic --create-topics creates (env TOPIC_PARTITIONS; default 4).")
     var topicPartitions: Int?
 
-    @Option(help: "Log format: text or json, one object per line (env LOG_FORMAT; default text).")
-    var logFormat: String?
-
-    @Option(help: "Log level (env LOG_LEVEL; default warning).")
-    var logLevel: String?
+    @OptionGroup var logging: LoggingOptions
 
     /// How long a send waits for its acknowledgement by default: a broker that is down is reported in
     /// seconds, not after librdkafka's 30.
@@ -55,7 +51,7 @@ struct DatafeedCommand: AsyncParsableCommand {
         do {
             let settings = try Settings()
             let kafka = try kafka.resolve(settings, defaultBroker: KafkaProducer.Configuration().bootstrapServers)
-            let (format, level) = try settings.logging(format: logFormat, level: logLevel, defaultLevel: .warning)
+            let (format, level) = try logging.resolve(settings, defaultLevel: .warning)
             LoggingSetup.bootstrap(format: format, level: level)
             let create = try settings.bool("CREATE_TOPICS") == true || createTopics
             resolved = (

@@ -12,6 +12,8 @@ import os
 import struct
 import sys
 
+from kafka_pump import pump_bytes
+
 PRODUCE = 0
 
 
@@ -26,15 +28,6 @@ async def pump_requests(reader, writer, client_id, hold_file):
         while api_key == PRODUCE and sender == client_id and os.path.exists(hold_file):
             await asyncio.sleep(0.05)
         writer.write(header + body)
-        await writer.drain()
-
-
-async def pump_bytes(reader, writer):
-    while True:
-        data = await reader.read(65536)
-        if not data:
-            break
-        writer.write(data)
         await writer.drain()
 
 

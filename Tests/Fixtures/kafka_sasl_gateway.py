@@ -19,6 +19,8 @@ import secrets
 import struct
 import sys
 
+from kafka_pump import pump_bytes
+
 SASL_HANDSHAKE, API_VERSIONS, SASL_AUTHENTICATE = 17, 18, 36
 UNSUPPORTED_SASL_MECHANISM, SASL_AUTHENTICATION_FAILED = 33, 58
 MECHANISMS = {"SCRAM-SHA-256": "sha256", "SCRAM-SHA-512": "sha512"}
@@ -200,15 +202,6 @@ async def authenticate(client_reader, client_writer, broker_reader, broker_write
         else:
             return False
         await client_writer.drain()
-
-
-async def pump_bytes(reader, writer):
-    while True:
-        data = await reader.read(65536)
-        if not data:
-            break
-        writer.write(data)
-        await writer.drain()
 
 
 async def handle(client_reader, client_writer, broker_port, users):
