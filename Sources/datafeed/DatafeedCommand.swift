@@ -44,7 +44,7 @@ struct DatafeedCommand: AsyncParsableCommand {
 
     /// How long a send waits for its acknowledgement by default: a broker that is down is reported in
     /// seconds, not after librdkafka's 30.
-    static let defaultDeliveryTimeoutMs = 5_000
+    static let defaultDeliveryTimeoutMs = 10_000
 
     func run() async throws {
         let resolved: (kafka: KafkaOptions.Resolved, rate: Int, count: Int, timeout: Int, partitions: Int?)

@@ -18,7 +18,10 @@ final class BrokerHangTests: XCTestCase {
         // The datafeed cycles through its 50 foods: 400 of each.
         let feed = try ChildProcess(
             TestEnvironment.executable("datafeed"), ["--rate", "800", "--count", "\(total)"],
-            environment: ["KAFKA_BROKER": broker.address, "KAFKA_TOPIC": topic])
+            // The datafeed waits out the hang (its default gives up on a send after 10 s).
+            environment: [
+                "KAFKA_BROKER": broker.address, "KAFKA_TOPIC": topic, "DATAFEED_DELIVERY_TIMEOUT_MS": "60000",
+            ])
         let consumer = try ChildProcess(
             TestEnvironment.executable("consumer"), [],
             environment: [
