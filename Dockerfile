@@ -1,4 +1,4 @@
-# FoodCount: one image that holds the three executables, consumer, datafeed and api.
+# FoodCount: one image that holds the executables: consumer, datafeed and api, and the operator's foodcount.
 #
 #   docker build -t foodcount .
 #   docker run --rm foodcount consumer --help      # the command picks the executable
@@ -47,13 +47,14 @@ COPY Tests ./Tests
 # The Swift runtime and Foundation are linked statically, so the runtime stage needs no Swift.
 RUN swift build -c release --static-swift-stdlib --product consumer \
     && swift build -c release --static-swift-stdlib --product datafeed \
-    && swift build -c release --static-swift-stdlib --product api
+    && swift build -c release --static-swift-stdlib --product api \
+    && swift build -c release --static-swift-stdlib --product foodcount
 
 # Stage the binaries, and the crash backtracer that statically linked Swift programs use (see
 # SWIFT_BACKTRACE below).
 WORKDIR /staging
 RUN bin="$(swift build --package-path /build -c release --static-swift-stdlib --show-bin-path)" \
-    && cp "$bin/consumer" "$bin/datafeed" "$bin/api" ./ \
+    && cp "$bin/consumer" "$bin/datafeed" "$bin/api" "$bin/foodcount" ./ \
     && cp /usr/libexec/swift/linux/swift-backtrace-static ./ \
     && mkdir lib && cp -P /usr/local/lib/librdkafka.so* lib/
 
@@ -86,7 +87,7 @@ RUN groupadd --system --gid 10001 foodcount \
     && mkdir -p /app/data \
     && chown -R foodcount:foodcount /app
 
-COPY --from=build /staging/consumer /staging/datafeed /staging/api /usr/local/bin/
+COPY --from=build /staging/consumer /staging/datafeed /staging/api /staging/foodcount /usr/local/bin/
 COPY --from=build /staging/swift-backtrace-static /usr/local/libexec/swift/swift-backtrace-static
 
 # Print a symbolicated backtrace of every thread if a program crashes.

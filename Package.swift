@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "consumer", targets: ["consumer"]),
         .executable(name: "datafeed", targets: ["datafeed"]),
         .executable(name: "api", targets: ["api"]),
+        .executable(name: "foodcount", targets: ["foodcount"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -131,6 +132,30 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // The operator commands' logic (audit, rebuild, offsets): log recounts and file swaps. Not a product.
+        .target(
+            name: "FoodCountOperations",
+            dependencies: [
+                "FoodCountCore", "FoodCountKafka", "KafkaClient", "SQLiteStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "foodcount",
+            dependencies: [
+                "FoodCountCore", "FoodCountSettings", "FoodCountKafka", "FoodCountOperations", "KafkaClient",
+                "SQLiteStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FoodCountOperationsTests",
+            dependencies: ["FoodCountOperations", "FoodCountKafka"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -22,6 +22,8 @@ public final class SQLiteCountStore: CountStore {
     /// The connection; `nil` after a file was found in WAL mode, so that nothing of the store holds the file
     /// open in WAL (SQLite cannot convert it back while a connection has it open). Reopened at next use.
     private let connection: Mutex<DatabaseQueue?>
+    /// The pair's lock, shared: an operator command that rewrites the files waits for every store to close.
+    private let lock: FileLock
 
     /// Opens (creating if needed) both databases and checks that they can commit atomically and belong
     /// together.
@@ -29,8 +31,9 @@ public final class SQLiteCountStore: CountStore {
     ///   - configuration: Paths, consumer group and busy timeout.
     ///   - logger: Where the store logs.
     /// - Throws: `StoreError` with `StoreError.readOnly` for an unwritable folder,
-    ///   `StoreError.incompatible` for a WAL database or a counts table of another shape, and
-    ///   `StoreError.inconsistent` when the counts and the offsets file do not belong together.
+    ///   `StoreError.incompatible` for a WAL database or a counts table of another shape,
+    ///   `StoreError.inconsistent` when the counts and the offsets file do not belong together, and
+    ///   `StoreError.busy` while an operator command rewrites the files.
     public init(configuration: Configuration, logger: Logger = Logger(label: "foodcount.store")) throws(StoreError) {
         self.group = configuration.consumerGroup
         self.logger = logger
@@ -39,6 +42,7 @@ public final class SQLiteCountStore: CountStore {
             counts: DatabaseFile(path: configuration.databasePath), offsets: DatabaseFile(path: consumerPath))
         try Self.prepareDirectory(for: configuration.databasePath)
         try Self.prepareDirectory(for: consumerPath)
+        lock = try FileLock(path: SQLiteCountFiles(configuration: configuration).lockPath, exclusive: false)
         var options = GRDB.Configuration()
         options.label = "foodcount.store"
         options.busyMode = .timeout(configuration.busyTimeout.timeInterval)
@@ -118,8 +122,9 @@ public final class SQLiteCountStore: CountStore {
         }
     }
 
-    /// Closes the connection.
+    /// Closes the connection and releases the pair's lock.
     public func close() throws(StoreError) {
+        defer { lock.release() }
         guard let queue = connection.withLock({ $0 }) else { return }
         do { try queue.close() } catch { throw StoreError(from: error, context: "closing") }
     }

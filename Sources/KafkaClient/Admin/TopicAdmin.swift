@@ -76,7 +76,7 @@ enum TopicAdmin {
 
     /// Runs one admin request with a result queue of its own and returns its result event. Ends early when the
     /// broker refuses the client's credentials or TLS handshake, which librdkafka would retry until the timeout.
-    private static func request(
+    static func request(
         _ operation: rd_kafka_admin_op_t, _ what: String, _ timeout: Duration, _ client: OpaquePointer,
         _ clientContext: ClientContext, _ send: (OpaquePointer?, OpaquePointer?) -> Void
     ) throws(KafkaError) -> OpaquePointer {
@@ -108,7 +108,64 @@ enum TopicAdmin {
     }
 }
 
+/// The state of a consumer group, as its coordinator reports it.
+public enum ConsumerGroupState: String, Sendable {
+    /// No member: nobody consumes for the group.
+    case empty
+    /// The group does not exist (any more).
+    case dead
+    /// Members are joining or rebalancing.
+    case rebalancing
+    /// Members consume.
+    case stable
+    /// The coordinator did not say.
+    case unknown
+
+    /// Whether members of the group may be consuming now.
+    public var hasMembers: Bool { self == .rebalancing || self == .stable || self == .unknown }
+}
+
+extension TopicAdmin {
+    /// Asks the group coordinator for a consumer group's state.
+    static func groupState(
+        _ group: String, timeout: Duration, on client: OpaquePointer, _ context: ClientContext
+    ) throws(KafkaError) -> ConsumerGroupState {
+        let name = strdup(group)
+        defer { free(name) }
+        var names: [UnsafePointer<CChar>?] = [UnsafePointer(name)]
+        let event = try request(
+            RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, "describe group \(group)", timeout, client, context
+        ) {
+            options, queue in rd_kafka_DescribeConsumerGroups(client, &names, 1, options, queue)
+        }
+        defer { rd_kafka_event_destroy(event) }
+        var count = 0
+        guard let result = rd_kafka_event_DescribeConsumerGroups_result(event),
+            let groups = rd_kafka_DescribeConsumerGroups_result_groups(result, &count), count > 0, let first = groups[0]
+        else { return .unknown }
+        if let error = rd_kafka_ConsumerGroupDescription_error(first) {
+            let code = rd_kafka_error_code(error)
+            if code == RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND { return .dead }
+            throw KafkaError(code: .query, rdKafka: code, context: "describe group \(group)")
+        }
+        switch rd_kafka_ConsumerGroupDescription_state(first) {
+        case RD_KAFKA_CONSUMER_GROUP_STATE_EMPTY: return .empty
+        case RD_KAFKA_CONSUMER_GROUP_STATE_DEAD: return .dead
+        case RD_KAFKA_CONSUMER_GROUP_STATE_STABLE: return .stable
+        case RD_KAFKA_CONSUMER_GROUP_STATE_PREPARING_REBALANCE, RD_KAFKA_CONSUMER_GROUP_STATE_COMPLETING_REBALANCE:
+            return .rebalancing
+        default: return .unknown
+        }
+    }
+}
+
 extension KafkaConsumer {
+    /// Asks the group coordinator for a consumer group's state (another group than this consumer's, typically).
+    /// Blocks up to `timeout`; safe from any thread.
+    public func groupState(_ group: String, timeout: Duration) throws(KafkaError) -> ConsumerGroupState {
+        try TopicAdmin.groupState(group, timeout: timeout, on: handle, context)
+    }
+
     /// Asks the broker to describe topics. Blocks up to `timeout`; safe from any thread.
     /// - Returns: The description of each topic that exists; a topic the broker does not know is left out.
     public func describeTopics(_ topics: [String], timeout: Duration) throws(KafkaError) -> [String: TopicDescription] {

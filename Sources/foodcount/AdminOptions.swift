@@ -1,0 +1,89 @@
+import ArgumentParser
+import FoodCountCore
+import FoodCountKafka
+import FoodCountSettings
+import Foundation
+import KafkaClient
+import Logging
+import SQLiteStore
+
+/// What every command needs: the Kafka cluster and topic, the consumer group, and the files.
+struct AdminOptions: ParsableArguments {
+    @OptionGroup var kafka: KafkaOptions
+
+    @Option(help: "Consumer group (env CONSUMER_GROUP; default \(KafkaConsumer.Configuration().groupID)).")
+    var group: String?
+
+    @Option(
+        help: "The API's SQLite database (env DATABASE_PATH; default \(SQLiteCountStore.Configuration().databasePath))."
+    )
+    var database: String?
+
+    @Option(
+        help:
+            "The consumer's offsets database (env CONSUMER_DATABASE_PATH; default foodcount-consumer.db beside --database)."
+    )
+    var consumerDatabase: String?
+
+    @OptionGroup var logging: LoggingOptions
+
+    /// What the options resolve to.
+    struct Resolved {
+        var kafka: KafkaOptions.Resolved
+        var group: String
+        var files: SQLiteCountFiles
+        var logger: Logger
+
+        /// A log reader on the cluster.
+        func reader() throws(KafkaError) -> KafkaLogReader {
+            try Librdkafka.requireSupportedVersion()
+            let configuration = KafkaConsumer.Configuration(
+                bootstrapServers: kafka.broker, security: kafka.security, properties: kafka.properties)
+            return try KafkaLogReader(configuration: configuration, logger: logger)
+        }
+    }
+
+    /// Resolves flags, environment and defaults, and sets up logging (warnings and errors by default).
+    func resolve() throws(SettingError) -> Resolved {
+        let settings = try Settings()
+        let (format, level) = try logging.resolve(settings, defaultLevel: .warning)
+        LoggingSetup.bootstrap(format: format, level: level)
+        let kafka = try kafka.resolve(settings, defaultBroker: KafkaConsumer.Configuration().bootstrapServers)
+        let groupFromEnvironment = try settings.nonEmpty("CONSUMER_GROUP", expected: "a group name")
+        let group = self.group ?? groupFromEnvironment ?? KafkaConsumer.Configuration().groupID
+        var store = SQLiteCountStore.Configuration(consumerGroup: group)
+        let databaseFromEnvironment = try settings.nonEmpty("DATABASE_PATH", expected: "a file path")
+        store.databasePath = database ?? databaseFromEnvironment ?? store.databasePath
+        let consumerDatabase = self.consumerDatabase ?? settings.string("CONSUMER_DATABASE_PATH") ?? ""
+        store.consumerDatabasePath = consumerDatabase.isEmpty ? nil : consumerDatabase
+        return Resolved(
+            kafka: kafka, group: group, files: SQLiteCountFiles(configuration: store),
+            logger: Logger(label: "foodcount.admin"))
+    }
+}
+
+/// Runs a command's body, turning any error into one line on standard error and exit status 2.
+func runReportingErrors(_ command: String, _ body: () throws -> Int32) throws {
+    let status: Int32
+    do {
+        status = try body()
+    } catch {
+        FileHandle.standardError.write(Data("foodcount \(command): error: \(error)\n".utf8))
+        throw ExitCode(2)
+    }
+    if status != 0 { throw ExitCode(status) }
+}
+
+/// Writes a line to standard output.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+/// Lays out rows as a table with a header, columns padded to their widest cell.
+func layoutTable(_ header: [String], _ rows: [[String]]) -> String {
+    let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+    return ([header] + rows).map { row in
+        zip(row, widths).map { cell, width in cell.padding(toLength: width, withPad: " ", startingAt: 0) }
+            .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+    }.joined(separator: "\n")
+}
