@@ -21,7 +21,17 @@ import Synchronization
 public final class SQLiteCountReader: CountReader {
     private let file: DatabaseFile
     private let busyTimeout: Duration
-    private let connection = Mutex<(queue: DatabaseQueue, identity: DatabaseFile.Identity)?>(nil)
+    private let connection = Mutex<Connection?>(nil)
+    /// Tells this process's versions apart from another's: a restarted API starts its connections over.
+    private let processTag = UUID().uuidString.prefix(8).lowercased()
+    private let opened = Mutex(0)
+
+    /// The open connection, the file it reads, and its number in this process.
+    private struct Connection {
+        var queue: DatabaseQueue
+        var identity: DatabaseFile.Identity
+        var serial: Int
+    }
 
     /// Creates a reader.
     /// - Parameters:
@@ -34,29 +44,50 @@ public final class SQLiteCountReader: CountReader {
 
     /// Implements `CountReader.counts`.
     public func counts() async throws(StoreError) -> [String: Int64] {
-        let database = try await open()
-        do {
-            let counts = try await database.read { db in
-                var counts: [String: Int64] = [:]
-                for row in try Row.fetchAll(db, sql: #"SELECT category, "count" FROM food_counts"#) {
-                    counts[CategoryForm.canonical(row[0]), default: 0] += row[1] as Int64
-                }
-                return counts
+        try await versionedCounts().counts
+    }
+
+    /// Implements `CountReader.versionedCounts`: the counts and their version, read in one transaction. The
+    /// version is made of SQLite's `PRAGMA data_version`, which changes when another connection commits, and
+    /// of the connection it was read on, which changes when the reader opens another file.
+    public func versionedCounts() async throws(StoreError) -> (counts: [String: Int64], version: String?) {
+        try await reading("reading counts") { db in
+            var counts: [String: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: #"SELECT category, "count" FROM food_counts"#) {
+                counts[CategoryForm.canonical(row[0]), default: 0] += row[1] as Int64
             }
-            if file.headerSaysWAL() { connection.withLock { $0 = nil } }
             return counts
-        } catch {
-            connection.withLock { $0 = nil }
-            throw StoreError(from: error, context: "reading counts")
         }
     }
 
-    private func open() async throws(StoreError) -> DatabaseQueue {
+    /// Implements `CountReader.currentVersion`: `PRAGMA data_version` alone, without reading the table.
+    public func currentVersion() async throws(StoreError) -> String? {
+        try await reading("reading the counts' version") { _ in () }.version
+    }
+
+    /// Runs a read transaction that also reads the data version.
+    private func reading<Value: Sendable>(
+        _ context: String, _ body: @escaping @Sendable (Database) throws -> Value
+    ) async throws(StoreError) -> (counts: Value, version: String?) {
+        let current = try await open()
+        do {
+            let (value, dataVersion) = try await current.queue.read { db in
+                (try body(db), try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0)
+            }
+            if file.headerSaysWAL() { connection.withLock { $0 = nil } }
+            return (value, "\(processTag)-\(current.serial)-\(dataVersion)")
+        } catch {
+            connection.withLock { $0 = nil }
+            throw StoreError(from: error, context: context)
+        }
+    }
+
+    private func open() async throws(StoreError) -> Connection {
         guard let identity = file.identity() else {
             connection.withLock { $0 = nil }
             throw StoreError(code: .unavailable, message: "database not found at \(file.path)")
         }
-        if let existing = connection.withLock({ $0 }), existing.identity == identity { return existing.queue }
+        if let existing = connection.withLock({ $0 }), existing.identity == identity { return existing }
         var options = GRDB.Configuration()
         options.label = "foodcount.reader"
         options.busyMode = .timeout(busyTimeout.timeInterval)
@@ -72,9 +103,13 @@ public final class SQLiteCountReader: CountReader {
                 }
             }
         }
-        let database = try result.get()
-        connection.withLock { $0 = (database, identity) }
-        return database
+        let serial = opened.withLock { count in
+            count += 1
+            return count
+        }
+        let opened = Connection(queue: try result.get(), identity: identity, serial: serial)
+        connection.withLock { $0 = opened }
+        return opened
     }
 
     /// What to open so that a file deleted meanwhile is not created again: a `mode=rw` URI where this SQLite

@@ -4,32 +4,31 @@ import Foundation
 import Hummingbird
 import Logging
 
-/// The API's routes: `GET /aggregated`, plus `/livez` and `/readyz`.
+/// The API's routes: `GET /aggregated`, the page at `/`, `/openapi.yaml`, `/livez`, `/readyz` and `/metrics`.
+/// Every GET route answers HEAD too. `docs/openapi.yaml` describes them all.
 enum APIRoutes {
     static func router(reader: any CountReader, exporter: MetricsExporter, logger: Logger) -> Router<
         BasicRequestContext
     > {
-        let router = Router()
+        let router = Router(options: .autoGenerateHeadEndpoints)
         router.add(middleware: LogRequestsMiddleware(.info))
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: JSONErrorMiddleware())
+        router.get("/") { _, _ -> Response in
+            text(CountsPage.html, contentType: "text/html; charset=utf-8")
+        }
+        router.get("/openapi.yaml") { _, _ -> Response in
+            text(OpenAPIDocument.yaml, contentType: "application/yaml; charset=utf-8")
+        }
         router.get("/metrics") { _, _ -> Response in
             // The top categories come from the database at scrape time (bounded to 20 series).
             let counts = (try? await reader.counts()) ?? [:]
-            let text = exporter.render(extra: topCategories(counts, limit: 20))
-            return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+            return text(
+                exporter.render(extra: topCategories(counts, limit: 20)),
+                contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
-        router.get("/aggregated") { _, _ -> Response in
-            let counts: [String: Int64]
-            do {
-                counts = try await reader.counts()
-            } catch {
-                logger.warning("counts unavailable", metadata: ["error": "\(error)"])
-                return try json(.serviceUnavailable, ErrorBody(error))
-            }
-            return try json(.ok, counts)
+        router.get("/aggregated") { request, _ -> Response in
+            try await aggregated(request, reader: reader, logger: logger)
         }
         router.get("/livez") { _, _ -> Response in
             try json(.ok, ["status": "ok"])
@@ -42,18 +41,38 @@ enum APIRoutes {
             }
             return try json(.ok, ["status": "ready"])
         }
-        for path in ["/aggregated", "/livez", "/readyz", "/metrics"] {
-            for method in [HTTPRequest.Method.post, .put, .patch, .delete] {
-                router.on(RouterPath(path), method: method) { _, _ -> Response in
-                    var response = try json(
-                        .methodNotAllowed,
-                        ErrorBody(code: "method_not_allowed", message: "\(method) \(path) is not supported; use GET"))
-                    response.headers[.allow] = "GET"
-                    return response
-                }
-            }
-        }
         return router
+    }
+
+    /// `GET /aggregated`: the counts, with an entity tag from the database's change counter, so that a client
+    /// that already has them gets `304 Not Modified` without the table being read.
+    static func aggregated(_ request: Request, reader: any CountReader, logger: Logger) async throws -> Response {
+        let query: AggregatedQuery
+        do {
+            query = try AggregatedQuery(request.uri.queryParameters)
+        } catch {
+            return try json(.badRequest, ErrorBody(code: "bad_request", message: error.message))
+        }
+        if let tags = request.headers[.ifNoneMatch], let version = try? await reader.currentVersion(),
+            EntityTag.matches(tags, query.entityTag(version))
+        {
+            var response = Response(status: .notModified)
+            response.headers[.eTag] = query.entityTag(version)
+            response.headers[.cacheControl] = "no-cache"
+            return response
+        }
+        let counts: [String: Int64]
+        let version: String?
+        do {
+            (counts, version) = try await reader.versionedCounts()
+        } catch {
+            logger.warning("counts unavailable", metadata: ["error": "\(error)"])
+            return try json(.serviceUnavailable, ErrorBody(error))
+        }
+        var response = try json(.ok, query.apply(to: counts))
+        if let version { response.headers[.eTag] = query.entityTag(version) }
+        response.headers[.cacheControl] = "no-cache"
+        return response
     }
 
     struct ErrorBody: Encodable {
@@ -83,7 +102,11 @@ enum APIRoutes {
         return text
     }
 
-    /// Turns Hummingbird's errors (such as the 404 for an unknown path) into the API's JSON error body.
+    /// The paths the API serves; any method but GET and HEAD on them answers 405.
+    static let paths: Set<String> = ["/", "/openapi.yaml", "/aggregated", "/livez", "/readyz", "/metrics"]
+
+    /// Turns Hummingbird's errors (such as the 404 for an unknown path) into the API's JSON error body, and the
+    /// 404 for another method than GET or HEAD on a path the API serves into 405.
     struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
             async throws
@@ -91,6 +114,15 @@ enum APIRoutes {
         {
             do {
                 return try await next(request, context)
+            } catch let error as HTTPError where error.status == .notFound && APIRoutes.paths.contains(request.uri.path)
+            {
+                var response = try json(
+                    .methodNotAllowed,
+                    ErrorBody(
+                        code: "method_not_allowed",
+                        message: "\(request.method) \(request.uri.path) is not supported; use GET or HEAD"))
+                response.headers[.allow] = "GET, HEAD"
+                return response
             } catch let error as HTTPError {
                 let code = error.status == .notFound ? "not_found" : "http_\(error.status.code)"
                 let message =
@@ -110,5 +142,10 @@ enum APIRoutes {
             headers: [.contentType: "application/json; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
         )
+    }
+
+    static func text(_ text: String, contentType: String) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: contentType], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 }

@@ -1,4 +1,16 @@
 extension JSONEventDecoder {
+    /// The category that `text` stands for under the category rule (trimmed, lowercased, NFC, 1 to the
+    /// configured number of bytes): what an event whose field holds `text` counts as. For queries by category.
+    /// - Parameter text: A category as a person writes it.
+    /// - Throws: ``EventDecodingError`` with kind `empty_category` or `category_too_long`.
+    public func category(of text: String) throws(EventDecodingError) -> String {
+        let bytes = Array(text.utf8)
+        let result = bytes.withUnsafeBytes { buffer in
+            Result { () throws(EventDecodingError) -> String in try normalizedCategory(buffer, valueOffset: 0) }
+        }
+        return try result.get()
+    }
+
     /// Produces the normalized category from the category field's string contents.
     ///
     /// Strings without escapes are normalized straight from the input; escaped ones are first unescaped into a
