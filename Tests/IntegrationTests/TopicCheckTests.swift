@@ -21,7 +21,13 @@ final class TopicCheckTests: XCTestCase {
         XCTAssertTrue(
             eventually(timeout: 15) { consumer.output.contains("topic '\(topic)' does not exist") },
             consumer.output.suffix(2_000).description)
-        let notReady = try await HTTP.request("http://127.0.0.1:\(port)/readyz")
+        // The log line can come before the metrics server listens: wait for an answer, not a connection error.
+        var answer: HTTP.Response?
+        _ = await eventuallyAsync(timeout: 10) {
+            answer = try? await HTTP.request("http://127.0.0.1:\(port)/readyz")
+            return answer != nil
+        }
+        let notReady = try XCTUnwrap(answer, "the metrics server never answered")
         XCTAssertEqual(notReady.status, 503)
         XCTAssertTrue(
             (notReady.jsonObject?["failing"] as? String)?.contains("topic_exists") == true,
