@@ -8,7 +8,7 @@ import Synchronization
 ///
 /// Partitions without a stored offset start per the consumer's `auto.offset.reset`, never at an offset
 /// committed to Kafka: the store is the source of truth. Thread confinement is the consumer's.
-public final class KafkaEventSource: EventSource, RebalanceHandler, SourceHeaderReader, @unchecked Sendable {
+public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked Sendable {
     /// The underlying consumer.
     public let consumer: KafkaConsumer
     private let topics: [String]
@@ -22,6 +22,8 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, SourceHeader
     /// Owned partitions that started in the log their stored offset belongs to (``PartitionStart``): a
     /// position past their log's end means a lost tail, not a recreated log. Poll owner's thread only.
     var startedInSameLog: Set<TopicPartition> = []
+    /// Checks, in debug builds, that polls and callbacks stay on one thread.
+    private let confinement = ThreadConfinement("KafkaEventSource")
     /// How long an assignment waits for the topics' IDs.
     private let describeTimeout: Duration = .seconds(5)
 
@@ -83,33 +85,24 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, SourceHeader
     /// Implements `EventSource.poll`, copying each record.
     public func poll(maxRecords: Int, timeout: Duration) throws -> [SourceRecord] {
         var records: [SourceRecord] = []
-        try poll(maxRecords: maxRecords, timeout: timeout) { records.append($0.makeRecord()) }
+        try poll(maxRecords: maxRecords, timeout: timeout) { run in
+            for index in 0..<run.count { records.append(run.makeRecord(at: index)) }
+        }
         return records
     }
 
-    /// Implements `EventSource.poll`, lending librdkafka's buffers without copying them.
+    /// Implements `EventSource.poll`, lending librdkafka's buffers in runs of one partition without copying
+    /// them.
     @discardableResult
-    public func poll(maxRecords: Int, timeout: Duration, _ body: (SourceRecordView) -> Void) throws -> Int {
+    public func poll(maxRecords: Int, timeout: Duration, _ body: (any SourceRun) -> Void) throws -> Int {
+        confinement.assertConfined("poll")
         if ContinuousClock.now - lastLogEndCheck >= .milliseconds(500) {
             lastLogEndCheck = .now
             restartPartitionsBeyondLogEnd()
         }
-        var partition = SourcePartition(topic: "", partition: -1)  // records come in runs of one partition
-        return try consumer.poll(maxMessages: maxRecords, timeout: timeout) { message in
-            if message.partition != partition.partition || message.topic != partition.topic {
-                partition = SourcePartition(topic: message.topic, partition: message.partition)
-            }
-            body(
-                SourceRecordView(
-                    partition: partition, offset: message.offset, key: message.key, value: message.value,
-                    headerReader: KafkaEventSource.self, headerToken: message.handle,
-                    timestampMilliseconds: message.timestampMilliseconds))
+        return try consumer.pollRuns(maxMessages: maxRecords, timeout: timeout) { run in
+            body(KafkaSourceRun(run))
         }
-    }
-
-    /// Implements `SourceHeaderReader.headers(of:)`: parses a lent message's headers.
-    public static func headers(of token: UnsafeRawPointer) -> [SourceRecord.Header] {
-        KafkaMessageView.headers(handle: token).map { SourceRecord.Header(name: $0.name, value: $0.value) }
     }
 
     /// Implements `EventSource.isCaughtUp`: every owned partition's position reached the high watermark of
@@ -171,6 +164,7 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, SourceHeader
     /// Implements `RebalanceHandler.partitionsAssigned`: asks the broker for the topics' IDs, so that the
     /// listener can tell a recreated topic from the one its offsets were stored for.
     public func partitionsAssigned(_ partitions: [TopicPartition]) -> [TopicPartition: StartOffset] {
+        confinement.assertConfined("partitionsAssigned")
         let ids = topicIDs(Set(partitions.map(\.topic)).sorted())
         var logIDs: [SourcePartition: String] = [:]
         for partition in partitions { logIDs[partition.sourcePartition] = ids[partition.topic] }

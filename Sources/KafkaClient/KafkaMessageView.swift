@@ -3,7 +3,7 @@ import CRdKafka
 /// A fetched message borrowed from librdkafka, without copying it.
 ///
 /// A view is valid only inside the closure that receives it (see
-/// ``KafkaConsumer/poll(maxMessages:timeout:_:)``): its buffers belong to librdkafka and are released when
+/// ``KafkaConsumer/pollRuns(maxMessages:timeout:_:)``): its buffers belong to librdkafka and are released when
 /// the closure returns. Copy what must outlive the call, or make a ``KafkaMessage`` with ``makeMessage()``.
 public struct KafkaMessageView {
     private let raw: UnsafeMutablePointer<rd_kafka_message_t>
@@ -39,14 +39,6 @@ public struct KafkaMessageView {
         var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let timestamp = rd_kafka_message_timestamp(raw, &type)
         return timestamp >= 0 ? timestamp : nil
-    }
-
-    /// The underlying librdkafka message, for other modules of this package.
-    package var handle: UnsafeRawPointer { UnsafeRawPointer(raw) }
-
-    /// The headers of the message behind a ``handle``, while it is lent.
-    package static func headers(handle: UnsafeRawPointer) -> [KafkaHeader] {
-        MessageHeaders.read(UnsafeMutablePointer(mutating: handle.assumingMemoryBound(to: rd_kafka_message_t.self)))
     }
 
     /// Copies the message out of librdkafka's buffers.

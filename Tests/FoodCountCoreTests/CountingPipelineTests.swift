@@ -234,24 +234,6 @@ final class CountingPipelineTests: XCTestCase {
         XCTAssertTrue(flushedWhileRunning, "a lone event must be committed within the delay, not only at shutdown")
     }
 
-    func testBatchIsFlushedAsSoonAsTheSourceGoesIdleAndNotBeforeItsAgeWhenIdleFlushIsOff() throws {
-        func flushedWhileRunning(idleFlushDelay: Duration?, within timeout: TimeInterval) -> Bool {
-            let source = InMemoryEventSource(assignOnStart: [p0])
-            source.append(strings: events(["soup", "taco"]), to: p0)
-            let store = InMemoryCountStore()
-            let pipeline = makePipeline(
-                source, store, .init(maxBatchDelay: .seconds(60), idleFlushDelay: idleFlushDelay))
-            let stop = start(pipeline)
-            let flushed = eventuallyTrue(timeout: timeout) { store.currentOffsets == [self.p0: 2] }
-            stop()
-            return flushed
-        }
-
-        XCTAssertTrue(flushedWhileRunning(idleFlushDelay: .milliseconds(20), within: 2))
-        XCTAssertFalse(
-            flushedWhileRunning(idleFlushDelay: nil, within: 0.5), "without idle flushes the 60 s age rule waits")
-    }
-
     func testCaughtUpSourceIsCommittedAtOnceWithoutWaitingForAnIdlePoll() throws {
         let source = InMemoryEventSource(assignOnStart: [p0])
         source.append(strings: events(["soup", "taco"]), to: p0)
@@ -265,27 +247,6 @@ final class CountingPipelineTests: XCTestCase {
 
         stop()
         XCTAssertTrue(flushed, "the source read everything: the idle poll (3 s) and the age rule (60 s) need not wait")
-    }
-
-    func testCaughtUpCommitsAreSpacedByTheIdleFlushDelay() throws {
-        let source = InMemoryEventSource(assignOnStart: [p0])
-        source.append(strings: events(["soup"]), to: p0)
-        let store = InMemoryCountStore()
-        let configuration = CountingPipeline.Configuration(
-            maxBatchDelay: .seconds(60), idleFlushDelay: .milliseconds(1_500), pollTimeout: .seconds(5))
-        let pipeline = makePipeline(source, store, configuration)
-        let stop = start(pipeline)
-        XCTAssertTrue(
-            eventuallyTrue(timeout: 1) { store.currentOffsets == [self.p0: 1] }, "the first commit is at once")
-
-        source.append(strings: events(["taco"]), to: p0)
-        let early = eventuallyTrue(timeout: 0.7) { store.currentOffsets == [self.p0: 2] }
-        let later = eventuallyTrue(timeout: 5) { store.currentOffsets == [self.p0: 2] }
-
-        stop()
-        XCTAssertFalse(early, "a second caught-up commit waits for the spacing (1.5 s since the first)")
-        XCTAssertTrue(later)
-        XCTAssertEqual(store.currentCounts, ["soup": 1, "taco": 1])
     }
 
     func testOffsetGoingBackAfterALogResetIsStoredAsTheNewPosition() throws {

@@ -20,25 +20,55 @@ struct DecodedValueCache {
     static let capacity = 2_048  // a power of two
     private static let mask = capacity - 1
 
-    /// The slot of a value seen before, if it is in the table. Slots stay valid until ``insert(_:for:)``
-    /// clears a full table (see ``isFull``).
+    /// What a lookup found: the slot of a value seen before, or where a new one goes.
+    enum Lookup {
+        /// The value is in this slot. Slots stay valid until an insertion clears a full table.
+        case hit(slot: Int)
+        /// The value is not in the table; insert its event with ``insert(_:for:at:)``.
+        case miss(Miss)
+    }
+
+    /// Where a value that is not in the table goes: valid for one insertion, until the table changes.
+    struct Miss {
+        fileprivate let hash: UInt64
+        /// The empty slot, or `nil` for a value not kept (too long).
+        fileprivate let slot: Int?
+    }
+
+    /// Looks a value up, hashing it once.
+    func lookup(_ value: UnsafeRawBufferPointer) -> Lookup {
+        let hash = Self.hash(value)
+        guard let slot = find(value, hash: hash) else { return .miss(Miss(hash: hash, slot: nil)) }
+        return hashes[slot] != 0 ? .hit(slot: slot) : .miss(Miss(hash: hash, slot: slot))
+    }
+
+    /// The slot of a value seen before, if it is in the table.
     func slot(for value: UnsafeRawBufferPointer) -> Int? {
-        guard let slot = find(value, hash: Self.hash(value)), hashes[slot] != 0 else { return nil }
+        guard case .hit(let slot) = lookup(value) else { return nil }
         return slot
     }
 
-    /// The event of the value in a slot returned by ``slot(for:)``.
+    /// The event of the value in a slot returned by ``lookup(_:)``.
     func event(at slot: Int) -> FoodEvent { events[slot]! }
 
-    /// Whether the next ``insert(_:for:)`` of a new value clears the table first, invalidating every slot.
+    /// Whether the next insertion of a new value clears the table first, invalidating every slot.
     var isFull: Bool { count == Self.capacity / 2 }
 
     /// Remembers a value's event.
     mutating func insert(_ event: FoodEvent, for value: UnsafeRawBufferPointer) {
-        if isFull { self = DecodedValueCache() }
-        let hash = Self.hash(value)
-        guard let slot = find(value, hash: hash), hashes[slot] == 0 else { return }
-        hashes[slot] = hash
+        guard case .miss(let miss) = lookup(value) else { return }
+        insert(event, for: value, at: miss)
+    }
+
+    /// Remembers the event of a value that ``lookup(_:)`` just missed, without looking it up again. Nothing
+    /// may change the table between the two calls.
+    mutating func insert(_ event: FoodEvent, for value: UnsafeRawBufferPointer, at miss: Miss) {
+        guard var slot = miss.slot else { return }
+        if isFull {
+            self = DecodedValueCache()
+            slot = Int(truncatingIfNeeded: miss.hash) & Self.mask
+        }
+        hashes[slot] = miss.hash
         lengths[slot] = value.count
         values.withUnsafeMutableBytes { arena in
             arena.baseAddress!.advanced(by: slot * Self.maxValueBytes).copyMemory(

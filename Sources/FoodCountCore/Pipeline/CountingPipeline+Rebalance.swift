@@ -1,15 +1,13 @@
-import CoreMetrics
 import Logging
-import Synchronization
 
 extension CountingPipeline {
     /// Starts each assigned partition at the store's next offset, or at the beginning of its log when the log
     /// was recreated since that offset was stored (its identity changed).
-    public func partitionsAssigned(
+    func partitionsAssigned(
         _ partitions: [SourcePartition],
         logIDs current: [SourcePartition: String]
     ) -> [SourcePartition: PartitionStart] {
-        endRun()  // ownership changes: the next record starts a new run
+        confinement.assertConfined("partitionsAssigned")
         let stored: [SourcePartition: Int64]
         let storedLogIDs: [SourcePartition: String]
         do {
@@ -21,46 +19,33 @@ extension CountingPipeline {
             failure = error
             return [:]
         }
+        ownership.assign(partitions, stored: stored, logIDs: current)
         var starts: [SourcePartition: PartitionStart] = [:]
         for partition in partitions {
-            owned[partition] = .some(stored[partition])
-            logIDs[partition] = current[partition]
-            fencedPartitions.remove(partition)
             guard let offset = stored[partition] else { continue }
-            let was = storedLogIDs[partition]
-            let now = current[partition]
-            starts[partition] = .offset(offset, sameLog: was != nil && was == now)
-            if let was, let now, was != now {
+            let start = PartitionStart(stored: offset, storedLogID: storedLogIDs[partition], logID: current[partition])
+            starts[partition] = start
+            if start == .beginning {
                 logger.warning(
                     "the partition's log was recreated since its offset was stored (its topic ID changed); counting the new log from its beginning",
                     metadata: [
-                        "partition": "\(partition)", "stored_offset": "\(offset)", "stored_topic_id": "\(was)",
-                        "topic_id": "\(now)",
+                        "partition": "\(partition)", "stored_offset": "\(offset)",
+                        "stored_topic_id": "\(storedLogIDs[partition] ?? "")",
+                        "topic_id": "\(current[partition] ?? "")",
                     ])
-                metrics.recreatedLogs.increment()
-                starts[partition] = .beginning
+                recorder.logRecreated()
             }
         }
-        statisticsBox.withLock { $0.assignedPartitions = owned.count }
-        metrics.assigns.increment()
-        metrics.assigned.record(owned.count)
+        recorder.rebalanced(assigned: true, owned: ownership.count)
         logger.info(
             "starting partitions at stored offsets",
-            metadata: ["offsets": "\(partitions.sorted().map { "\($0)=\(starts[$0].map(Self.describe) ?? "reset")" })"])
+            metadata: ["offsets": "\(partitions.sorted().map { "\($0)=\(starts[$0].map { "\($0)" } ?? "reset")" })"])
         return starts
     }
 
-    private static func describe(_ start: PartitionStart) -> String {
-        switch start {
-        case .offset(let offset, _): return String(offset)
-        case .beginning: return "beginning"
-        }
-    }
-
     /// Flushes pending work before the partitions go, or drops it if the assignment was lost.
-    public func partitionsRevoked(_ partitions: [SourcePartition], lost: Bool) {
-        endRun()  // the current run's tally belongs to the batch being flushed or dropped
-        (lost ? metrics.losses : metrics.revokes).increment()
+    func partitionsRevoked(_ partitions: [SourcePartition], lost: Bool) {
+        confinement.assertConfined("partitionsRevoked")
         do {
             _ = try settleCommit(waiting: true)  // a failed batch is back in the pending one, flushed or dropped below
         } catch {
@@ -86,6 +71,7 @@ extension CountingPipeline {
             }
         }
         forget(partitions)
+        recorder.rebalanced(lost: lost, owned: ownership.count)
     }
 
     /// Reads from the store, retrying transient failures with backoff while the pipeline runs.
@@ -98,12 +84,56 @@ extension CountingPipeline {
             } catch {
                 failure = error
             }
-            guard failure.isTransient, stopState.withLock({ $0 == .running }) else { throw failure }
+            guard failure.isTransient, !isStopRequested else { throw failure }
             attempt += 1
             let delay = configuration.retry.delay(attempt: attempt)
             logger.warning(
                 "reading stored offsets failed; retrying", metadata: ["delay": "\(delay)", "error": "\(failure)"])
             pause(delay)
         }
+    }
+
+    /// Drops the pending work of partitions and stops owning them.
+    func forget(_ partitions: [SourcePartition]) {
+        pending.forget(partitions)
+        ownership.release(partitions)
+    }
+
+    /// After a fenced commit: drops this member's pending work of the fenced partitions, whose stored offsets
+    /// another member (or a person) moved, and stops counting them until ``continueFencedPartitions()``
+    /// moves them to their stored offsets. The partitions stay owned: librdkafka keeps them assigned.
+    func setAsideFenced(_ error: StoreError) {
+        let partitions = ownership.fence(error.partitions)
+        logger.warning(
+            "a commit was fenced: the stored offsets moved on without this member; dropping its pending work of those partitions and continuing them from the stored offsets",
+            metadata: ["partitions": "\(partitions.sorted())", "error": "\(error)"])
+        pending.forget(partitions)
+        recorder.fenced()
+    }
+
+    /// Moves fenced partitions to their stored offsets and counts them again from there. A move that fails
+    /// is tried again on the next turn of the loop; a stored offset that vanished stops the pipeline, since
+    /// any start would be a guess.
+    func continueFencedPartitions() throws {
+        guard !ownership.fenced.isEmpty else { return }
+        let partitions = ownership.fenced.sorted()
+        let stored = try readingStoreRetrying { () throws(StoreError) in try store.storedOffsets(for: partitions) }
+        if let missing = partitions.first(where: { stored[$0] == nil }) {
+            throw StoreError(
+                code: .inconsistent,
+                message:
+                    "the stored offset of \(missing) vanished while this member owned the partition; refusing to guess where to continue"
+            )
+        }
+        do {
+            try source.seek(stored)
+        } catch {
+            logger.warning("cannot move fenced partitions yet; trying again", metadata: ["error": "\(error)"])
+            return
+        }
+        ownership.continueFenced(at: stored)
+        logger.notice(
+            "continuing fenced partitions from their stored offsets",
+            metadata: ["offsets": "\(stored.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })"])
     }
 }

@@ -1,56 +1,37 @@
-import CoreMetrics
 import Foundation
 import Logging
 import Synchronization
 
 /// Reads records from a source, decodes them, aggregates a batch and commits it with its offsets.
 ///
-/// The pipeline runs on one dedicated thread (``run()`` blocks), while a second one writes the previous
-/// batch to the store, so that polling goes on during the commit. It is the source's partition listener:
-/// on assignment it starts each partition at the store's offset, on revocation it flushes before
-/// returning, and on a lost assignment it drops the pending work of those partitions. Records that cannot
-/// be counted go to the dead-letter sink, and their offsets are stored only once the sink acknowledged
-/// them. Transient failures are retried with backoff while polling goes on; past the retry budget the
-/// partitions are paused and the pipeline reports itself not ready, and keeps retrying. See
-/// `docs/design.md` and `docs/operations.md`.
-public final class CountingPipeline: PartitionListener, @unchecked Sendable {
+/// The pipeline runs on one dedicated thread (``run()`` blocks), while a ``CommitWorker`` writes the previous
+/// batch to the store, so that polling goes on during the commit. When to commit, how long to poll and how
+/// much to take is decided by a ``FlushSchedule``; the pipeline does the I/O. Through its listener, it starts
+/// each assigned partition at the store's offset, flushes before a revocation returns, and drops the pending
+/// work of a lost assignment. Records that cannot be counted go to the dead-letter sink, and their offsets
+/// are stored only once the sink acknowledged them. See `docs/design.md` and `docs/operations.md`.
+public final class CountingPipeline: @unchecked Sendable {
     let source: any EventSource
     let store: any CountStore
     let decoder: any EventDecoder
-    let memoizes: Bool
-    let deadLetterSink: (any DeadLetterSink)?
+    /// Logs and keeps the records that cannot be counted, and sends them.
+    let courier: DeadLetterCourier
     let configuration: Configuration
     let logger: Logger
     let stopState = Mutex<StopState>(.running)
-    let statisticsBox = Mutex(PipelineStatistics())
-    let healthBox = Mutex(PipelineHealth())
+    /// Statistics, health and metrics, recorded together.
+    let recorder = PipelineRecorder()
+    /// Everything below is confined to the pipeline's thread (asserted in debug builds).
+    let confinement = ThreadConfinement("CountingPipeline")
     let committer: CommitWorker
+    /// Receives the source's rebalance callbacks; the source holds it weakly.
+    let events = PartitionEvents()
 
-    // Confined to the pipeline thread.
-    var aggregator = BatchAggregator()
-    var deadLetters: [DeadLetter] = []
-    var owned: [SourcePartition: Int64?] = [:]
-    /// The identity of each owned partition's log (Kafka's topic ID), where the source knows it.
-    var logIDs: [SourcePartition: String] = [:]
-    /// Owned partitions whose commit was fenced: not counted until they continue from their stored offset.
-    var fencedPartitions: Set<SourcePartition> = []
-    var paused: Set<SourcePartition> = []
-    var batchStarted: ContinuousClock.Instant?
-    var retry = RetryState()
-    var metrics = PipelineMetrics()
+    var pending = PendingBatch()
+    var ownership = Ownership()
+    var schedule: FlushSchedule<ContinuousClock>
     var failure: (any Error)?
-    /// The batch the commit worker is writing, if any.
-    var inFlight: InFlightCommit?
-    @exclusivity(unchecked) var counter = RecordCounter()  // confined to the pipeline thread; hot
-    /// Whether the last poll brought nothing (see `Configuration.idleFlushDelay`).
-    var sourceIdle = false
-    /// Whether the source had read every owned partition to its end after the last poll.
-    var sourceCaughtUp = false
-    /// Whether the pending batch became due while a commit was in flight: it commits once that one is done,
-    /// even if the rule that made it due no longer holds (a trickle of records ends "caught up").
-    var dueWhileCommitting = false
-    /// When the last commit began, which spaces out the commits of a stream that keeps pausing.
-    var lastCommitStart: ContinuousClock.Instant?
+    var counter: RecordCounter
     var pollTally = PollTally()
 
     enum StopState { case running, stopping, abandoning }
@@ -60,13 +41,6 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
         var records = 0
         var dropped = 0
         var invalid = 0
-    }
-
-    /// Tracks a failing flush between attempts.
-    struct RetryState {
-        var failingSince: ContinuousClock.Instant?
-        var attempts = 0
-        var nextAttempt: ContinuousClock.Instant?
     }
 
     /// Creates a pipeline.
@@ -88,18 +62,20 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
         self.source = source
         self.store = store
         self.decoder = decoder
-        self.memoizes = decoder.isDeterministic
-        self.deadLetterSink = deadLetterSink
+        self.counter = RecordCounter(decoder: decoder)
+        self.courier = DeadLetterCourier(sink: deadLetterSink, logger: logger)
         self.configuration = configuration
         self.logger = logger
-        self.committer = CommitWorker(store: store) { [source] in source.wakeup() }
+        self.schedule = FlushSchedule(rules: .init(configuration), clock: ContinuousClock())
+        self.committer = CommitWorker(store: store, confinement: confinement) { [source] in source.wakeup() }
+        events.pipeline = self
     }
 
     /// What the pipeline has done so far. Safe from any thread.
-    public var statistics: PipelineStatistics { statisticsBox.withLock { $0 } }
+    public var statistics: PipelineStatistics { recorder.statistics }
 
     /// The pipeline's health now. Safe from any thread.
-    public var health: PipelineHealth { healthBox.withLock { $0 } }
+    public var health: PipelineHealth { recorder.health }
 
     /// Asks ``run()`` to flush, leave the group and return. Safe from any thread.
     /// - Parameter abandonRetries: Also give up retrying a failing store at once (the batch is then
@@ -115,35 +91,34 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
     /// Blocks the calling thread; run it on a dedicated thread.
     /// - Throws: A source error, or a store error that retrying cannot fix.
     public func run() throws {
-        try source.start(listener: self)
-        healthBox.withLock { $0.isRunning = true }
+        confinement.handOver()  // from the thread that set the pipeline up to this one
+        confinement.assertConfined("run")
+        try source.start(listener: events)
+        recorder.running(true)
         defer {
-            healthBox.withLock { $0.isRunning = false }
+            recorder.running(false)
             logger.info("pipeline stopped", metadata: ["statistics": "\(statistics)"])
         }
         do {
-            while stopState.withLock({ $0 == .running }) {
+            while !isStopRequested {
                 if let failure { throw failure }
                 try continueFencedPartitions()
-                if inFlight != nil, try !settleCommit(waiting: false) { scheduleRetry() }
-                if dueWhileCommitting || flushDue() {
-                    dueWhileCommitting = keepsFillingWhileCommitting()
-                    if !dueWhileCommitting { try flushFromLoop() }
-                }
-                keepPausedWhileDegraded()
-                let pollStarted = ContinuousClock.now
-                let visited = try source.poll(maxRecords: pollLimit(), timeout: pollTimeout()) {
-                    process($0)
-                }
+                try settleCommit(waiting: false)
+                if schedule.isFailing, pending.isEmpty, committer.inFlight == nil { failuresOutlived() }
+                try act(on: schedule.decide(pending.snapshot))
+                if !ownership.paused.isEmpty { pauseOwnedPartitions() }  // those assigned while degraded
+                let began = schedule.now
+                let visited = try source.poll(
+                    maxRecords: schedule.pollLimit(pending.snapshot), timeout: schedule.pollTimeout(pending.snapshot)
+                ) { process($0) }
                 finishPoll()
-                sourceIdle = visited == 0 && wasIdle(since: pollStarted)
-                sourceCaughtUp = source.isCaughtUp
+                schedule.pollEnded(visited: visited, began: began, caughtUp: source.isCaughtUp)
             }
             if try !flushRetrying(budget: configuration.shutdownRetryBudget) {
                 logger.warning(
                     "stopping without committing the pending batch; its offsets were not stored, so it will be read again",
-                    metadata: ["records": "\(aggregator.recordCount)"])
-                dropPending()
+                    metadata: ["records": "\(pending.recordCount)"])
+                pending.reset()
             }
         } catch {
             logger.error("pipeline failed: \(error)")
@@ -151,7 +126,7 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
             // will be read again), and the close below must not flush it.
             failure = error
             _ = try? settleCommit(waiting: true)  // no commit may run once this returns
-            dropPending()
+            pending.reset()
             try? source.close()
             throw error
         }
@@ -159,64 +134,18 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
         if let failure { throw failure }
     }
 
-    /// Whether the pending batch should be committed now.
-    func flushDue() -> Bool {
-        guard !aggregator.isEmpty else { return false }
-        if let nextAttempt = retry.nextAttempt { return ContinuousClock.now >= nextAttempt }
-        guard let batchStarted else { return false }
-        let now = ContinuousClock.now
-        return aggregator.recordCount >= configuration.maxBatchEvents
-            || now - batchStarted >= configuration.maxBatchDelay
-            || (sourceIdle && configuration.idleFlushDelay != nil)
-            || caughtUpFlushWait(now: now) == .zero
-    }
-
-    /// Whether a due batch keeps filling instead of waiting for the commit in flight: it does below
-    /// `maxPendingEvents`, and commits once the worker is done and wakes the poll (`dueWhileCommitting`).
-    private func keepsFillingWhileCommitting() -> Bool {
-        inFlight != nil && aggregator.recordCount < configuration.maxPendingEvents
-    }
-
-    /// Whether an empty poll that began at `start` waited the whole idle delay: a poll woken early (by the
-    /// commit worker, or a stop) says nothing about the stream.
-    private func wasIdle(since start: ContinuousClock.Instant) -> Bool {
-        guard let idle = configuration.idleFlushDelay else { return false }
-        let wait = min(idle, configuration.pollTimeout) - .milliseconds(1)  // timers may fire a hair early
-        return ContinuousClock.now - start >= wait
-    }
-
-    /// How long until the pending batch may commit because the source is caught up (`nil`: not caught up,
-    /// or the rule is off). The starts of a caught-up stream's commits are spaced by `idleFlushDelay` at
-    /// least, so that a stream that keeps pausing for a moment is not committed after every fetch, and
-    /// commits slower than that follow each other without a gap.
-    private func caughtUpFlushWait(now: ContinuousClock.Instant) -> Duration? {
-        guard sourceCaughtUp, let spacing = configuration.idleFlushDelay else { return nil }
-        guard let lastCommitStart else { return .zero }
-        return max(.zero, lastCommitStart + spacing - now)
-    }
-
-    /// How long the next poll may block: until the pending batch is due, and briefly while a commit is in
-    /// flight (the worker wakes the poll when it is done, but librdkafka drops a wakeup that lands while
-    /// the poll is not waiting). A batch that is due then waits for that commit.
-    private func pollTimeout() -> Duration {
-        inFlight == nil ? batchPollTimeout() : .milliseconds(5)
-    }
-
-    /// How many records the next poll may bring: while a commit is in flight, no more than the pending
-    /// batch may still take (`maxPendingEvents`).
-    private func pollLimit() -> Int {
-        guard inFlight != nil else { return configuration.pollBatchSize }
-        return max(1, min(configuration.pollBatchSize, configuration.maxPendingEvents - aggregator.recordCount))
-    }
-
-    private func batchPollTimeout() -> Duration {
-        let now = ContinuousClock.now
-        guard !aggregator.isEmpty else { return configuration.pollTimeout }
-        if let nextAttempt = retry.nextAttempt { return max(.zero, min(configuration.pollTimeout, nextAttempt - now)) }
-        guard let batchStarted else { return configuration.pollTimeout }
-        let due = batchStarted + configuration.maxBatchDelay - now
-        let idle = caughtUpFlushWait(now: now) ?? configuration.idleFlushDelay ?? configuration.pollTimeout
-        return max(.zero, min(configuration.pollTimeout, due, idle))
+    /// Carries out what the schedule decided.
+    private func act(on action: FlushSchedule<ContinuousClock>.Action) throws {
+        switch action {
+        case .poll:
+            return
+        case .commit:
+            startCommit()
+        case .awaitCommitThenCommit:
+            if try settleCommit(waiting: true) { startCommit() }
+        case .retry:
+            try attemptFlush(waitingUntil: .now + configuration.deadLetterTimeout)
+        }
     }
 
     /// Whether the loop is stopping, so that waiting on the dead-letter sink from it should end.
@@ -224,12 +153,4 @@ public final class CountingPipeline: PartitionListener, @unchecked Sendable {
 
     /// Whether a stop gives up retrying, so that a final or revocation flush should end its waits.
     var isAbandoning: Bool { stopState.withLock { $0 == .abandoning } }
-
-    /// Forgets the pending batch and its dead letters.
-    func dropPending() {
-        dueWhileCommitting = false
-        aggregator.reset()
-        deadLetters.removeAll()
-        batchStarted = nil
-    }
 }

@@ -1,39 +1,96 @@
-/// The pipeline's per-record state, in one value so that the common case (a value seen before, in an owned
-/// partition, in offset order) costs one access to the pipeline's storage.
+/// Counts the records of a run into the pending batch, remembering decoded values so that a repeated value
+/// costs one lookup and a tally.
+///
+/// The tally and the cache are private, and every write to the aggregator goes through a method that folds
+/// the tally first: the aggregator's offsets stay in record order, and no insertion (which may clear the
+/// cache) can run while the tally holds slots of it.
 struct RecordCounter {
-    /// The run of consecutive records of one partition being processed.
-    struct Run {
-        var partition = SourcePartition(topic: "", partition: -1)
-        var isOwned = false
-        /// The offset the next record of the partition should have.
-        var position: Int64?
-        var records = 0
-        var invalid = 0
+    /// What counting a run came to, besides the counts.
+    struct Outcome {
+        /// The records that cannot be counted (their offsets advanced), by index in the run.
+        var rejected: [(index: Int, error: EventDecodingError)] = []
+        /// Records that came at a lower offset than the one before: the log was reset.
+        var stepsBack: [(offset: Int64, expected: Int64)] = []
     }
 
-    /// The run being processed.
-    var run = Run()
+    private let decoder: any EventDecoder
+    /// Whether repeated values may reuse their decoded event (the decoder is deterministic).
+    private let memoizes: Bool
     /// How often each remembered value occurred in the run.
-    var tally = ValueTally()
+    private var tally = ValueTally()
     /// The events of recently seen values.
-    var values = DecodedValueCache()
+    private var values = DecodedValueCache()
+    /// The partition of the run being counted.
+    private var partition = SourcePartition(topic: "", partition: -1)
 
-    /// Tallies a record if it is a value seen before, of the current run's owned partition, in offset order;
-    /// returns `false` and changes nothing otherwise.
-    mutating func tallyIfRepeated(_ record: SourceRecordView) -> Bool {
-        guard record.partition == run.partition, run.isOwned, let position = run.position, record.offset >= position,
-            let value = record.value, let slot = values.slot(for: value)
-        else { return false }
-        run.records += 1
-        run.position = record.offset + 1
-        tally.add(slot: slot, offset: record.offset)
-        return true
+    /// Creates a counter that decodes with `decoder`.
+    init(decoder: any EventDecoder) {
+        self.decoder = decoder
+        self.memoizes = decoder.isDeterministic
+    }
+
+    /// Counts a run of an owned partition.
+    /// - Parameters:
+    ///   - run: The records.
+    ///   - position: The offset the partition's next record should have, if known.
+    ///   - aggregator: The pending batch's counts and offsets.
+    mutating func count(
+        _ run: any SourceRun,
+        from position: Int64?,
+        into aggregator: inout BatchAggregator
+    ) -> Outcome {
+        partition = run.partition
+        var position = position
+        var outcome = Outcome()
+        run.forEach { index, record in
+            // librdkafka never redelivers within an assignment: a step back means the log was reset.
+            if let expected = position, record.offset < expected {
+                outcome.stepsBack.append((record.offset, expected))
+            }
+            position = record.offset + 1
+            do throws(EventDecodingError) {
+                try count(record, into: &aggregator)
+            } catch {
+                skip(offset: record.offset, into: &aggregator)
+                outcome.rejected.append((index, error))
+            }
+        }
+        fold(into: &aggregator)
+        return outcome
+    }
+
+    /// Counts one record: a repeated value by one hash and one probe, whichever the outcome; a new one is
+    /// decoded, counted, then remembered.
+    private mutating func count(_ record: SourceRecordView, into aggregator: inout BatchAggregator)
+        throws(EventDecodingError)
+    {
+        guard memoizes, let value = record.value else {
+            let event = try decoder.decode(record.value)
+            fold(into: &aggregator)
+            aggregator.count(event.category, partition: partition, offset: record.offset)
+            return
+        }
+        switch values.lookup(value) {
+        case .hit(let slot):
+            tally.add(slot: slot, offset: record.offset)
+        case .miss(let miss):
+            let event = try decoder.decode(value)
+            fold(into: &aggregator)
+            aggregator.count(event.category, partition: partition, offset: record.offset)
+            values.insert(event, for: value, at: miss)
+        }
+    }
+
+    /// Advances past a record that is not counted.
+    private mutating func skip(offset: Int64, into aggregator: inout BatchAggregator) {
+        fold(into: &aggregator)
+        aggregator.skip(partition: partition, offset: offset)
     }
 
     /// Adds the tally to the aggregator, as counts of the run's partition up to the last tallied offset.
-    mutating func foldTally(into aggregator: inout BatchAggregator) {
+    private mutating func fold(into aggregator: inout BatchAggregator) {
         guard !tally.isEmpty else { return }
-        let partition = run.partition
+        let partition = partition
         let lastOffset = tally.lastOffset
         let values = values
         tally.drain { slot, count in

@@ -13,15 +13,16 @@ public protocol EventSource: AnyObject, Sendable {
     ///   - timeout: How long to block when nothing is available.
     func poll(maxRecords: Int, timeout: Duration) throws -> [SourceRecord]
 
-    /// Waits up to `timeout` for records and lends up to `maxRecords` of them to `body`, in order, without
-    /// copying them. The pipeline consumes through this; the default calls ``poll(maxRecords:timeout:)``.
+    /// Waits up to `timeout` for records and lends up to `maxRecords` of them to `body` without copying
+    /// them, in runs of one partition, in order. The pipeline consumes through this; the default splits the
+    /// records of ``poll(maxRecords:timeout:)`` into runs.
     /// - Parameters:
     ///   - maxRecords: The most records to visit.
     ///   - timeout: How long to block when nothing is available.
-    ///   - body: Receives each record; a view is valid only during its call.
+    ///   - body: Receives each run; a run is valid only during its call.
     /// - Returns: How many records `body` received.
     @discardableResult
-    func poll(maxRecords: Int, timeout: Duration, _ body: (SourceRecordView) -> Void) throws -> Int
+    func poll(maxRecords: Int, timeout: Duration, _ body: (any SourceRun) -> Void) throws -> Int
 
     /// Whether every owned partition has been read to the end of its log, as of the last poll: the stream
     /// paused, so the pipeline may commit at once instead of waiting for an idle poll. The default is
@@ -59,16 +60,17 @@ extension EventSource {
     /// Implements ``isCaughtUp`` for sources that cannot tell: never.
     public var isCaughtUp: Bool { false }
 
-    /// Lends the records of ``poll(maxRecords:timeout:)`` one by one: the default for sources that copy anyway.
+    /// Lends the records of ``poll(maxRecords:timeout:)`` in runs of one partition: the default for sources
+    /// that copy anyway.
     /// - Parameters:
     ///   - maxRecords: The most records to visit.
     ///   - timeout: How long to block when nothing is available.
-    ///   - body: Receives each record.
+    ///   - body: Receives each run.
     /// - Returns: How many records `body` received.
     @discardableResult
-    public func poll(maxRecords: Int, timeout: Duration, _ body: (SourceRecordView) -> Void) throws -> Int {
+    public func poll(maxRecords: Int, timeout: Duration, _ body: (any SourceRun) -> Void) throws -> Int {
         let records = try poll(maxRecords: maxRecords, timeout: timeout)
-        for record in records { record.withView(body) }
+        for run in SourceRecordRun.runs(of: records) { body(run) }
         return records.count
     }
 }

@@ -7,3 +7,27 @@ public enum PartitionStart: Sendable, Hashable {
     /// At the beginning of the partition's log, whatever the source's reset policy (a recreated log).
     case beginning
 }
+
+extension PartitionStart: CustomStringConvertible {
+    /// Where a partition with a stored offset starts: at that offset, unless its log's identity changed since
+    /// it was stored (a recreated topic), when it starts at the new log's beginning.
+    /// - Parameters:
+    ///   - stored: The next offset the store holds.
+    ///   - storedLogID: The log identity stored with it, if any.
+    ///   - logID: The log's identity now, if the source knows it.
+    init(stored: Int64, storedLogID: String?, logID: String?) {
+        if let storedLogID, let logID, storedLogID != logID {
+            self = .beginning
+        } else {
+            self = .offset(stored, sameLog: storedLogID != nil && storedLogID == logID)
+        }
+    }
+
+    /// The offset, or `beginning`, for logs.
+    public var description: String {
+        switch self {
+        case .offset(let offset, _): String(offset)
+        case .beginning: "beginning"
+        }
+    }
+}

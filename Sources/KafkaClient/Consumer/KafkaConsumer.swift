@@ -105,7 +105,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     }
 
     /// Waits up to `timeout` for messages and lends up to `maxMessages` of them to `body`, in order, without
-    /// copying them: the lowest-cost way to consume.
+    /// copying them.
     ///
     /// Each ``KafkaMessageView`` is valid only inside `body`. Otherwise this behaves like
     /// ``poll(maxMessages:timeout:)``.
@@ -119,6 +119,26 @@ public final class KafkaConsumer: @unchecked Sendable {
         maxMessages: Int,
         timeout: Duration,
         _ body: (KafkaMessageView) -> Void
+    ) throws(KafkaError) -> Int {
+        try pollRuns(maxMessages: maxMessages, timeout: timeout) { run in run.forEach { body($1) } }
+    }
+
+    /// Waits up to `timeout` for messages and lends up to `maxMessages` of them to `body` in runs of one
+    /// partition, in order, without copying them: the lowest-cost way to consume, since a reader can look a
+    /// partition up once per run.
+    ///
+    /// Each ``KafkaMessageRun`` is valid only inside `body`. Otherwise this behaves like
+    /// ``poll(maxMessages:timeout:)``.
+    /// - Parameters:
+    ///   - maxMessages: The most messages to visit.
+    ///   - timeout: How long to block when nothing is available.
+    ///   - body: Receives each run.
+    /// - Returns: How many messages `body` received.
+    @discardableResult
+    public func pollRuns(
+        maxMessages: Int,
+        timeout: Duration,
+        _ body: (KafkaMessageRun) -> Void
     ) throws(KafkaError) -> Int {
         guard state.withLock({ $0 == .open }) else {
             throw KafkaError(code: .closed, message: "poll on a closed consumer")
@@ -141,7 +161,6 @@ public final class KafkaConsumer: @unchecked Sendable {
             }
         }
         var visited = 0
-        var run = PartitionRun()
         while index < count {
             guard let raw = buffer[index] else {
                 index += 1
@@ -153,16 +172,33 @@ public final class KafkaConsumer: @unchecked Sendable {
                 index += 1
                 continue
             }
-            if raw.pointee.rkt != run.topic || raw.pointee.partition != run.partition { beginRun(raw, &run) }
-            run.next = raw.pointee.offset + 1
-            body(KafkaMessageView(raw: raw, topic: topicName(raw.pointee.rkt)))
-            rd_kafka_message_destroy(raw)
-            index += 1
-            visited += 1
+            let end = runEnd(from: index, count: count)
+            let last = buffer[end - 1]!
+            let run = KafkaMessageRun(
+                topic: topicName(raw.pointee.rkt), partition: raw.pointee.partition,
+                messages: UnsafeBufferPointer(start: buffer + index, count: end - index))
+            body(run)
+            advance(TopicPartition(topic: run.topic, partition: run.partition), to: last.pointee.offset + 1)
+            visited += end - index
+            while index < end {
+                rd_kafka_message_destroy(buffer[index]!)
+                index += 1
+            }
         }
-        endRun(run)
         if visited > 0 { context.lastError.withLock { $0 = nil } }
         return visited
+    }
+
+    /// The end of the run of messages of one partition that starts at `start`.
+    private func runEnd(from start: Int, count: Int) -> Int {
+        let first = buffer[start]!.pointee
+        var end = start + 1
+        while end < count, let raw = buffer[end], raw.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR,
+            raw.pointee.rkt == first.rkt, raw.pointee.partition == first.partition
+        {
+            end += 1
+        }
+        return end
     }
 
     /// Whether this member owns partitions and has read every one of them to the end of its log, as of
@@ -282,23 +318,9 @@ public final class KafkaConsumer: @unchecked Sendable {
         context.forgetProgress(of: partitions)
     }
 
-    /// The run of one partition a poll is visiting. Messages come in runs, so positions are updated once
-    /// per run, not once per message.
-    private struct PartitionRun {
-        var topic: OpaquePointer?
-        var partition: Int32 = -1
-        var next: Int64 = -1
-    }
-
-    private func beginRun(_ raw: UnsafeMutablePointer<rd_kafka_message_t>, _ run: inout PartitionRun) {
-        endRun(run)
-        run = PartitionRun(topic: raw.pointee.rkt, partition: raw.pointee.partition)
-    }
-
-    private func endRun(_ run: PartitionRun) {
-        guard run.next >= 0 else { return }
-        let partition = TopicPartition(topic: topicName(run.topic), partition: run.partition)
-        context.positions[partition] = run.next
+    /// Records a partition's position after a run of its messages was delivered.
+    private func advance(_ partition: TopicPartition, to next: Int64) {
+        context.positions[partition] = next
         context.fetchedSinceAssignment.insert(partition)
     }
 
