@@ -58,6 +58,22 @@ final class SQLiteCountStoreTests: XCTestCase {
         XCTAssertEqual(try store.storedOffsets(for: [p0]), [p0: 1])
     }
 
+    func testAFailingStatementKeepsSQLitesCodeAndStatementInTheUnderlyingError() throws {
+        let store = try makeStore()
+        do {
+            try store.commit(
+                CountBatch(deltas: ["soup": -1], offsets: [p0: .init(expected: nil, next: 1)], eventCount: 1))
+            XCTFail("a negative count must fail the counts table's CHECK")
+        } catch {
+            XCTAssertEqual(error.code, .other)
+            let sqlite = try XCTUnwrap(error.underlying as? SQLiteError, "\(error)")
+            XCTAssertEqual(sqlite.extendedResultCode, 275, "SQLITE_CONSTRAINT_CHECK")
+            XCTAssertEqual(sqlite.primaryResultCode, 19, "SQLITE_CONSTRAINT")
+            XCTAssertTrue(sqlite.sql?.contains("INSERT INTO main.food_counts") == true, "\(sqlite)")
+            XCTAssertTrue("\(error)".contains(" [code 275] sql=INSERT INTO main.food_counts"), "\(error)")
+        }
+    }
+
     func testBatchIsFencedWhenAnotherMemberMovedTheOffsetOn() throws {
         let store = try makeStore()
         try store.commit(CountBatch(deltas: ["soup": 1], offsets: [p0: .init(expected: nil, next: 5)], eventCount: 1))
