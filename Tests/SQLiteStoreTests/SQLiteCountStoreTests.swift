@@ -74,34 +74,6 @@ final class SQLiteCountStoreTests: XCTestCase {
         }
     }
 
-    func testBatchIsFencedWhenAnotherMemberMovedTheOffsetOn() throws {
-        let store = try makeStore()
-        try store.commit(CountBatch(deltas: ["soup": 1], offsets: [p0: .init(expected: nil, next: 5)], eventCount: 1))
-        let other = try makeStore()
-        try other.commit(CountBatch(deltas: ["soup": 1], offsets: [p0: .init(expected: 5, next: 9)], eventCount: 1))
-
-        XCTAssertThrowsError(
-            try store.commit(
-                CountBatch(
-                    deltas: ["soup": 4],
-                    offsets: [p0: .init(expected: 5, next: 9), p1: .init(expected: nil, next: 2)], eventCount: 4))
-        ) { error in
-            XCTAssertEqual((error as? StoreError)?.code, .fenced)
-            XCTAssertEqual((error as? StoreError)?.partitions, [p0])
-        }
-        XCTAssertEqual(try sqlite(databasePath, "SELECT count FROM food_counts WHERE category = 'soup'"), "2")
-        XCTAssertEqual(try store.storedOffsets(for: [p0, p1]), [p0: 9], "nothing of the fenced batch is written")
-    }
-
-    func testInsertingAnOffsetThatAlreadyExistsIsFenced() throws {
-        let store = try makeStore()
-        try store.commit(CountBatch(offsets: [p0: .init(expected: nil, next: 3)], eventCount: 3))
-        XCTAssertThrowsError(try store.commit(CountBatch(offsets: [p0: .init(expected: nil, next: 4)], eventCount: 1)))
-        {
-            XCTAssertEqual(($0 as? StoreError)?.code, .fenced)
-        }
-    }
-
     func testGroupsKeepSeparateOffsets() throws {
         try makeStore(group: "a").commit(CountBatch(offsets: [p0: .init(expected: nil, next: 3)], eventCount: 3))
         let other = try makeStore(group: "b")
