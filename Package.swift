@@ -180,7 +180,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SQLiteStoreTests",
-            dependencies: ["SQLiteStore", "FoodCountCore", "TestSupport"],
+            dependencies: [
+                "SQLiteStore", "FoodCountCore", "FoodCountTesting", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

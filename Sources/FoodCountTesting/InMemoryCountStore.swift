@@ -10,6 +10,7 @@ public final class InMemoryCountStore: CountStore, CountReader, Sendable {
         var logIDs: [SourcePartition: String] = [:]
         var commits: [CountBatch] = []
         var failures: [StoreError] = []
+        var condition: StoreError.Code?
     }
 
     private let state = Mutex(State())
@@ -26,6 +27,15 @@ public final class InMemoryCountStore: CountStore, CountReader, Sendable {
         state.withLock { $0.failures += errors }
     }
 
+    /// Makes the store behave as a database in trouble until `nil` is set: every commit fails with this code
+    /// and writes nothing, and for any code but `read_only` (a read-only database still
+    /// reads) so do ``storedOffsets(for:)``, ``storedLogIDs(for:)`` and ``counts()``. This is what
+    /// `CountStoreConformance` provokes for `busy`, `read_only` and `corrupt`.
+    /// - Parameter code: The code to fail with, or `nil` to end the condition.
+    public func simulate(_ code: StoreError.Code?) {
+        state.withLock { $0.condition = code }
+    }
+
     /// The counts by category.
     public var currentCounts: [String: Int64] { state.withLock { $0.counts } }
     /// The stored next offsets by partition.
@@ -35,14 +45,14 @@ public final class InMemoryCountStore: CountStore, CountReader, Sendable {
 
     /// Implements `CountStore.storedOffsets`.
     public func storedOffsets(for partitions: [SourcePartition]) throws(StoreError) -> [SourcePartition: Int64] {
-        state.withLock { state in
+        try reading { state in
             partitions.reduce(into: [:]) { result, partition in result[partition] = state.offsets[partition] }
         }
     }
 
     /// Implements `CountStore.storedLogIDs`.
     public func storedLogIDs(for partitions: [SourcePartition]) throws(StoreError) -> [SourcePartition: String] {
-        state.withLock { state in
+        try reading { state in
             partitions.reduce(into: [:]) { result, partition in result[partition] = state.logIDs[partition] }
         }
     }
@@ -51,6 +61,7 @@ public final class InMemoryCountStore: CountStore, CountReader, Sendable {
     /// keeps them (`CategoryForm`).
     public func commit(_ batch: CountBatch) throws(StoreError) {
         let result: Result<Void, StoreError> = state.withLock { state in
+            if let code = state.condition { return .failure(Self.simulated(code)) }
             if !state.failures.isEmpty { return .failure(state.failures.removeFirst()) }
             let fenced = batch.offsets.filter { state.offsets[$0.key] != $0.value.expected }.map(\.key)
             guard fenced.isEmpty else {
@@ -76,6 +87,19 @@ public final class InMemoryCountStore: CountStore, CountReader, Sendable {
 
     /// Implements `CountReader.counts`.
     public func counts() async throws(StoreError) -> [String: Int64] {
-        currentCounts
+        try reading { $0.counts }
+    }
+
+    /// Reads the state, unless a simulated condition other than read-only forbids it.
+    private func reading<Value: Sendable>(_ body: (State) -> Value) throws(StoreError) -> Value {
+        let result: Result<Value, StoreError> = state.withLock { state in
+            if let code = state.condition, code != .readOnly { return .failure(Self.simulated(code)) }
+            return .success(body(state))
+        }
+        return try result.get()
+    }
+
+    private static func simulated(_ code: StoreError.Code) -> StoreError {
+        StoreError(code: code, message: "simulated: the in-memory store is in condition '\(code)'")
     }
 }

@@ -61,8 +61,7 @@ public enum CountsSchema {
         for (name, type) in requiredColumns where columns[name] != type {
             throw StoreError(
                 code: .incompatible,
-                message: "table food_counts has no \(type) column '\(name)' (found \(columns)); see docs/contract.md",
-                sql: sql)
+                message: "table food_counts has no \(type) column '\(name)' (found \(columns)); see docs/contract.md")
         }
     }
 }

@@ -2,7 +2,8 @@ import FoodCountCore
 import GRDB
 
 extension StoreError {
-    /// Maps a GRDB/SQLite error to a store error with a stable code.
+    /// Maps a GRDB/SQLite error to a store error with a stable code, keeping SQLite's details in a
+    /// ``SQLiteError`` as its underlying error.
     init(from error: any Error, context: String) {
         guard let error = error as? DatabaseError else {
             if let error = error as? StoreError {
@@ -24,8 +25,8 @@ extension StoreError {
         self.init(
             code: code,
             message: "\(context): \(error.message ?? "\(error.resultCode)")",
-            sql: error.sql,
-            resultCode: error.extendedResultCode.rawValue
+            underlying: SQLiteError(
+                extendedResultCode: error.extendedResultCode.rawValue, message: error.message, sql: error.sql)
         )
     }
 }

@@ -58,31 +58,19 @@ final class SQLiteCountStoreTests: XCTestCase {
         XCTAssertEqual(try store.storedOffsets(for: [p0]), [p0: 1])
     }
 
-    func testBatchIsFencedWhenAnotherMemberMovedTheOffsetOn() throws {
+    func testAFailingStatementKeepsSQLitesCodeAndStatementInTheUnderlyingError() throws {
         let store = try makeStore()
-        try store.commit(CountBatch(deltas: ["soup": 1], offsets: [p0: .init(expected: nil, next: 5)], eventCount: 1))
-        let other = try makeStore()
-        try other.commit(CountBatch(deltas: ["soup": 1], offsets: [p0: .init(expected: 5, next: 9)], eventCount: 1))
-
-        XCTAssertThrowsError(
+        do {
             try store.commit(
-                CountBatch(
-                    deltas: ["soup": 4],
-                    offsets: [p0: .init(expected: 5, next: 9), p1: .init(expected: nil, next: 2)], eventCount: 4))
-        ) { error in
-            XCTAssertEqual((error as? StoreError)?.code, .fenced)
-            XCTAssertEqual((error as? StoreError)?.partitions, [p0])
-        }
-        XCTAssertEqual(try sqlite(databasePath, "SELECT count FROM food_counts WHERE category = 'soup'"), "2")
-        XCTAssertEqual(try store.storedOffsets(for: [p0, p1]), [p0: 9], "nothing of the fenced batch is written")
-    }
-
-    func testInsertingAnOffsetThatAlreadyExistsIsFenced() throws {
-        let store = try makeStore()
-        try store.commit(CountBatch(offsets: [p0: .init(expected: nil, next: 3)], eventCount: 3))
-        XCTAssertThrowsError(try store.commit(CountBatch(offsets: [p0: .init(expected: nil, next: 4)], eventCount: 1)))
-        {
-            XCTAssertEqual(($0 as? StoreError)?.code, .fenced)
+                CountBatch(deltas: ["soup": -1], offsets: [p0: .init(expected: nil, next: 1)], eventCount: 1))
+            XCTFail("a negative count must fail the counts table's CHECK")
+        } catch {
+            XCTAssertEqual(error.code, .other)
+            let sqlite = try XCTUnwrap(error.underlying as? SQLiteError, "\(error)")
+            XCTAssertEqual(sqlite.extendedResultCode, 275, "SQLITE_CONSTRAINT_CHECK")
+            XCTAssertEqual(sqlite.primaryResultCode, 19, "SQLITE_CONSTRAINT")
+            XCTAssertTrue(sqlite.sql?.contains("INSERT INTO main.food_counts") == true, "\(sqlite)")
+            XCTAssertTrue("\(error)".contains(" [code 275] sql=INSERT INTO main.food_counts"), "\(error)")
         }
     }
 

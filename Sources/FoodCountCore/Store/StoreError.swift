@@ -38,26 +38,29 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     public let code: Code
     /// A human-readable explanation.
     public let message: String
-    /// The SQL statement concerned, when there is one.
-    public let sql: String?
-    /// The underlying engine's result code (for SQLite, the extended result code), when there is one.
-    public let resultCode: Int32?
     /// The partitions concerned (for ``Code/fenced``).
     public let partitions: [SourcePartition]
+    /// The backend's own error behind this one, with the details only that backend knows (for `SQLiteStore`,
+    /// a `SQLiteError` with SQLite's extended result code and the statement), when there is one. Code that
+    /// handles store errors decides by ``code``; this is for logs and diagnosis.
+    public let underlying: (any Error & Sendable)?
 
     /// Creates an error.
+    /// - Parameters:
+    ///   - code: The kind of failure.
+    ///   - message: A human-readable explanation.
+    ///   - partitions: The partitions concerned (for ``Code/fenced``).
+    ///   - underlying: The backend's own error, kept for diagnosis.
     public init(
         code: Code,
         message: String,
-        sql: String? = nil,
-        resultCode: Int32? = nil,
-        partitions: [SourcePartition] = []
+        partitions: [SourcePartition] = [],
+        underlying: (any Error & Sendable)? = nil
     ) {
         self.code = code
         self.message = message
-        self.sql = sql
-        self.resultCode = resultCode
         self.partitions = partitions
+        self.underlying = underlying
     }
 
     /// Whether waiting and retrying may succeed: a bad moment rather than a bad setup.
@@ -65,12 +68,27 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         code == .busy || code == .io || code == .readOnly || code == .unavailable || code == .notAtomic
     }
 
-    /// A one-line description with the code and its context.
+    /// A one-line description with the code and its context, ending with the underlying error's description.
     public var description: String {
         var text = "StoreError(\(code)): \(message)"
-        if let resultCode { text += " [code \(resultCode)]" }
-        if let sql { text += " sql=\(sql)" }
+        if let underlying { text += " \(underlying)" }
         if !partitions.isEmpty { text += " partitions=\(partitions.sorted())" }
         return text
     }
+
+    /// Whether two errors have the same code, message and partitions, and underlying errors described alike.
+    public static func == (lhs: StoreError, rhs: StoreError) -> Bool {
+        lhs.code == rhs.code && lhs.message == rhs.message && lhs.partitions == rhs.partitions
+            && lhs.underlyingDescription == rhs.underlyingDescription
+    }
+
+    /// Hashes what `==` compares.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(code)
+        hasher.combine(message)
+        hasher.combine(partitions)
+        hasher.combine(underlyingDescription)
+    }
+
+    private var underlyingDescription: String? { underlying.map { String(reflecting: $0) } }
 }
