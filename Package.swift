@@ -56,6 +56,8 @@ let package = Package(
         .target(
             name: "FoodCountObservability",
             dependencies: [
+                "FoodCountCore",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -66,7 +68,7 @@ let package = Package(
         .target(
             name: "FoodCountSettings",
             dependencies: [
-                "FoodCountCore", "KafkaClient",
+                "FoodCountCore", "FoodCountObservability", "KafkaClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -116,7 +118,7 @@ let package = Package(
         .executableTarget(
             name: "datafeed",
             dependencies: [
-                "FoodCountCore", "FoodCountSettings", "KafkaClient",
+                "FoodCountCore", "FoodCountSettings", "FoodCountObservability", "KafkaClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -146,8 +148,8 @@ let package = Package(
         .executableTarget(
             name: "foodcount",
             dependencies: [
-                "FoodCountCore", "FoodCountSettings", "FoodCountKafka", "FoodCountOperations", "KafkaClient",
-                "SQLiteStore",
+                "FoodCountCore", "FoodCountSettings", "FoodCountKafka", "FoodCountObservability", "FoodCountOperations",
+                "KafkaClient", "SQLiteStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -163,6 +165,15 @@ let package = Package(
             dependencies: [
                 "FoodCountCore", "FoodCountTesting",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FoodCountObservabilityTests",
+            dependencies: [
+                "FoodCountObservability", "FoodCountCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings
         ),

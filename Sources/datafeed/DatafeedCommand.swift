@@ -1,5 +1,6 @@
 import ArgumentParser
 import FoodCountCore
+import FoodCountObservability
 import FoodCountSettings
 import Foundation
 import KafkaClient
