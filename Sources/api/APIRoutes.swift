@@ -92,12 +92,12 @@ enum APIRoutes {
     /// `foodcount_category_events{category}` for the `limit` largest counts, in Prometheus text format.
     static func topCategories(_ counts: [String: Int64], limit: Int) -> String {
         let top = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(limit)
-        var text = "# HELP foodcount_category_events Events counted per category (the \(limit) largest).\n"
-        text += "# TYPE foodcount_category_events gauge\n"
+        let metric = MetricDefinition.categoryEvents
+        var text = "# HELP \(metric.name) \(metric.help)\n# TYPE \(metric.name) \(metric.kind.rawValue)\n"
         for (category, count) in top {
             let escaped = category.replacingOccurrences(of: "\\", with: "\\\\")
                 .replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
-            text += "foodcount_category_events{category=\"\(escaped)\"} \(count)\n"
+            text += "\(metric.name){\(metric.labels[0])=\"\(escaped)\"} \(count)\n"
         }
         return text
     }

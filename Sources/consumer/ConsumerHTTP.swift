@@ -49,7 +49,7 @@ struct Readiness: Sendable {
     let pipeline: CountingPipeline
     let source: KafkaEventSource
     let topicMonitor: KafkaTopicMonitor
-    let readyGauge = Gauge(label: "foodcount_ready")
+    let readyGauge = Gauge(.ready)
 
     /// The names of the failing checks; empty when ready. Also records `foodcount_ready`.
     func evaluate() -> [String] {
