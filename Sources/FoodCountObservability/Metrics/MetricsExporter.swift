@@ -47,14 +47,13 @@ public struct MetricsExporter: Sendable {
     public func render(extra: String = "") -> String {
         // swift-metrics has no help text; add it before each `# TYPE` line, as Prometheus' linter wants.
         var text = ""
-        for line in registry.emitToString().split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in registry.emitToString().split(separator: "\n") {
             if line.hasPrefix("# TYPE ") {
                 let name = String(line.dropFirst("# TYPE ".count).prefix { $0 != " " })
                 text += "# HELP \(name) \(Self.help(name))\n"
             }
             text += line + "\n"
         }
-        if text.hasSuffix("\n\n") { text.removeLast() }
         return text + extra
     }
 
