@@ -72,8 +72,7 @@ extension CountingPipeline {
             }
         }
         if results.count < deadLetters.count { remaining += deadLetters[results.count...] }
-        statisticsBox.withLock { $0.deadLettered += deadLetters.count - remaining.count }
-        metrics.deadLettered.increment(by: deadLetters.count - remaining.count)
+        record(.deadLettered(deadLetters.count - remaining.count))
         deadLetters = remaining
         guard let firstError else {
             healthBox.withLock { $0.deadLetterWritable = true }
@@ -83,8 +82,7 @@ extension CountingPipeline {
             $0.deadLetterWritable = false
             $0.lastError = "dead-letter write failed: \(firstError)"
         }
-        statisticsBox.withLock { $0.deadLetterFailures += remaining.count }
-        metrics.deadLetterFailureCount.increment(by: remaining.count)
+        record(.deadLetterFailures(remaining.count))
         noteFailure(firstError)
         return false
     }
@@ -144,8 +142,7 @@ extension CountingPipeline {
     }
 
     func noteFailure(_ error: any Error) {
-        statisticsBox.withLock { $0.flushRetries += 1 }
-        metrics.retries.increment()
+        record(.retry)
         logger.warning("commit attempt failed", metadata: ["error": "\(error)"])
     }
 
@@ -189,8 +186,7 @@ extension CountingPipeline {
             metadata: ["partitions": "\(partitions.sorted())", "error": "\(error)"])
         dropPendingWork(of: partitions)
         fencedPartitions.formUnion(partitions)
-        statisticsBox.withLock { $0.batchesFenced += 1 }
-        metrics.fenced.increment()
+        record(.fenced)
     }
 
     /// Moves fenced partitions to their stored offsets and counts them again from there. A move that fails
@@ -237,8 +233,7 @@ extension CountingPipeline {
             fencedPartitions.remove(partition)
         }
         paused.subtract(partitions)
-        statisticsBox.withLock { $0.assignedPartitions = owned.count }
-        metrics.assigned.record(owned.count)
+        record(.owned(owned.count))
     }
 
     /// Books a committed batch: the offsets it stored, the source's own bookkeeping, statistics and metrics.
@@ -249,14 +244,7 @@ extension CountingPipeline {
             next[partition] = advance.next
         }
         source.commit(next)
-        statisticsBox.withLock {
-            $0.flushes += 1
-            $0.eventsCommitted += counted
-        }
-        metrics.counted.increment(by: counted)
-        metrics.flushTimer.recordInterval(since: started)
-        metrics.batchSizes.record(batch.eventCount)
-        metrics.lastCommitTime.record(Date().timeIntervalSince1970)
+        record(.committed(counted: counted, events: batch.eventCount, since: started))
         logger.debug(
             "batch committed",
             metadata: [

@@ -41,9 +41,7 @@ extension CountingPipeline {
                 starts[partition] = .beginning
             }
         }
-        statisticsBox.withLock { $0.assignedPartitions = owned.count }
-        metrics.assigns.increment()
-        metrics.assigned.record(owned.count)
+        record(.assigned(owning: owned.count))
         logger.info(
             "starting partitions at stored offsets",
             metadata: ["offsets": "\(partitions.sorted().map { "\($0)=\(starts[$0].map(Self.describe) ?? "reset")" })"])

@@ -32,10 +32,3 @@ struct PipelineMetrics {
         counter.increment(by: count)
     }
 }
-
-extension Metrics.Timer {
-    /// Records the time elapsed since `start`.
-    func recordInterval(since start: ContinuousClock.Instant) {
-        record(duration: ContinuousClock.now - start)
-    }
-}
