@@ -56,8 +56,11 @@ let package = Package(
         .target(
             name: "FoodCountObservability",
             dependencies: [
+                "FoodCountCore",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strictSettings
         ),
@@ -66,7 +69,7 @@ let package = Package(
         .target(
             name: "FoodCountSettings",
             dependencies: [
-                "FoodCountCore", "KafkaClient",
+                "FoodCountCore", "FoodCountObservability", "KafkaClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -116,9 +119,11 @@ let package = Package(
         .executableTarget(
             name: "datafeed",
             dependencies: [
-                "FoodCountCore", "FoodCountSettings", "KafkaClient",
+                "FoodCountCore", "FoodCountSettings", "FoodCountObservability", "KafkaClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -146,8 +151,8 @@ let package = Package(
         .executableTarget(
             name: "foodcount",
             dependencies: [
-                "FoodCountCore", "FoodCountSettings", "FoodCountKafka", "FoodCountOperations", "KafkaClient",
-                "SQLiteStore",
+                "FoodCountCore", "FoodCountSettings", "FoodCountKafka", "FoodCountObservability", "FoodCountOperations",
+                "KafkaClient", "SQLiteStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -163,6 +168,28 @@ let package = Package(
             dependencies: [
                 "FoodCountCore", "FoodCountTesting",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FoodCountObservabilityTests",
+            dependencies: [
+                "FoodCountObservability", "FoodCountCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The consumer's and the API's routes, in process (HummingbirdTesting).
+        .testTarget(
+            name: "HTTPRoutesTests",
+            dependencies: [
+                "consumer", "api", "FoodCountCore", "FoodCountObservability",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSettings
         ),

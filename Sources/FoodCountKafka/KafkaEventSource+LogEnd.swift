@@ -51,11 +51,10 @@ extension KafkaEventSource {
 
 /// `foodcount_log_resets_total` by reason, for the resets the Kafka source makes or sees.
 enum LogResetMetrics {
-    static let name = "foodcount_log_resets_total"
     /// The same log lost its tail: continued at its new end.
-    static let truncated = Counter(label: name, dimensions: [("reason", "log_truncated")])
+    static let truncated = Counter(.logResets, "log_truncated")
     /// Past the end of a log that may have been recreated: restarted from its beginning.
-    static let beyondEnd = Counter(label: name, dimensions: [("reason", "beyond_log_end")])
+    static let beyondEnd = Counter(.logResets, "beyond_log_end")
     /// The broker answered OFFSET_OUT_OF_RANGE; librdkafka reset by `auto.offset.reset`.
-    static let outOfRange = Counter(label: name, dimensions: [("reason", "offset_out_of_range")])
+    static let outOfRange = Counter(.logResets, "offset_out_of_range")
 }

@@ -15,7 +15,7 @@ import Synchronization
 /// its own thread.
 public final class KafkaLagMonitor: Service, Sendable {
     /// The metric's name.
-    public static let metricName = "kafka_consumergroup_lag"
+    public static let metricName = MetricDefinition.consumerGroupLag.name
 
     private let source: KafkaEventSource
     private let group: String
@@ -97,12 +97,7 @@ public final class KafkaLagMonitor: Service, Sendable {
             for (partition, value) in lag {
                 let gauge =
                     state.gauges[partition]
-                    ?? Gauge(
-                        label: Self.metricName,
-                        dimensions: [
-                            ("consumergroup", group), ("topic", partition.topic),
-                            ("partition", String(partition.partition)),
-                        ])
+                    ?? Gauge(.consumerGroupLag, group, partition.topic, String(partition.partition))
                 state.gauges[partition] = gauge
                 gauge.record(value)
             }

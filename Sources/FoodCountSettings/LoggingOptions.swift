@@ -1,5 +1,6 @@
 import ArgumentParser
 import FoodCountCore
+import FoodCountObservability
 import Logging
 
 /// The logging flags every program shares, falling back to `LOG_FORMAT` and `LOG_LEVEL`.

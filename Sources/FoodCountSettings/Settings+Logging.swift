@@ -1,4 +1,5 @@
 import FoodCountCore
+import FoodCountObservability
 import Logging
 
 extension Settings {

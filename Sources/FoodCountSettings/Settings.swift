@@ -139,7 +139,6 @@ extension Settings {
 extension Duration {
     /// The duration in whole milliseconds, for help texts and settings.
     public var wholeMilliseconds: Int {
-        let (seconds, attoseconds) = components
-        return Int(seconds) * 1_000 + Int(attoseconds / 1_000_000_000_000_000)
+        Int(self / .milliseconds(1))
     }
 }

@@ -147,7 +147,6 @@ struct DatabaseFilePair: Sendable {
 extension Duration {
     /// The duration in seconds, as a `TimeInterval`.
     var timeInterval: TimeInterval {
-        let (seconds, attoseconds) = components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+        self / .seconds(1)
     }
 }

@@ -23,23 +23,21 @@ enum APIRoutes {
         router.get("/metrics") { _, _ -> Response in
             // The top categories come from the database at scrape time (bounded to 20 series).
             let counts = (try? await reader.counts()) ?? [:]
-            return text(
-                exporter.render(extra: topCategories(counts, limit: 20)),
-                contentType: "text/plain; version=0.0.4; charset=utf-8")
+            return .prometheus(exporter.render(extra: topCategories(counts, limit: 20)))
         }
         router.get("/aggregated") { request, _ -> Response in
             try await aggregated(request, reader: reader, logger: logger)
         }
         router.get("/livez") { _, _ -> Response in
-            try json(.ok, ["status": "ok"])
+            try Response.json(.ok, ["status": "ok"])
         }
         router.get("/readyz") { _, _ -> Response in
             do {
                 _ = try await reader.counts()
             } catch {
-                return try json(.serviceUnavailable, ErrorBody(error))
+                return try Response.json(.serviceUnavailable, ErrorBody(error))
             }
-            return try json(.ok, ["status": "ready"])
+            return try Response.json(.ok, ["status": "ready"])
         }
         return router
     }
@@ -51,7 +49,7 @@ enum APIRoutes {
         do {
             query = try AggregatedQuery(request.uri.queryParameters)
         } catch {
-            return try json(.badRequest, ErrorBody(code: "bad_request", message: error.message))
+            return try Response.json(.badRequest, ErrorBody(code: "bad_request", message: error.message))
         }
         if let tags = request.headers[.ifNoneMatch], let version = try? await reader.currentVersion(),
             EntityTag.matches(tags, query.entityTag(version))
@@ -67,9 +65,9 @@ enum APIRoutes {
             (counts, version) = try await reader.versionedCounts()
         } catch {
             logger.warning("counts unavailable", metadata: ["error": "\(error)"])
-            return try json(.serviceUnavailable, ErrorBody(error))
+            return try Response.json(.serviceUnavailable, ErrorBody(error))
         }
-        var response = try json(.ok, query.apply(to: counts))
+        var response = try Response.json(.ok, query.apply(to: counts))
         if let version { response.headers[.eTag] = query.entityTag(version) }
         response.headers[.cacheControl] = "no-cache"
         return response
@@ -92,12 +90,12 @@ enum APIRoutes {
     /// `foodcount_category_events{category}` for the `limit` largest counts, in Prometheus text format.
     static func topCategories(_ counts: [String: Int64], limit: Int) -> String {
         let top = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(limit)
-        var text = "# HELP foodcount_category_events Events counted per category (the \(limit) largest).\n"
-        text += "# TYPE foodcount_category_events gauge\n"
+        let metric = MetricDefinition.categoryEvents
+        var text = "# HELP \(metric.name) \(metric.help)\n# TYPE \(metric.name) \(metric.kind.rawValue)\n"
         for (category, count) in top {
             let escaped = category.replacingOccurrences(of: "\\", with: "\\\\")
                 .replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
-            text += "foodcount_category_events{category=\"\(escaped)\"} \(count)\n"
+            text += "\(metric.name){\(metric.labels[0])=\"\(escaped)\"} \(count)\n"
         }
         return text
     }
@@ -116,7 +114,7 @@ enum APIRoutes {
                 return try await next(request, context)
             } catch let error as HTTPError where error.status == .notFound && APIRoutes.paths.contains(request.uri.path)
             {
-                var response = try json(
+                var response = try Response.json(
                     .methodNotAllowed,
                     ErrorBody(
                         code: "method_not_allowed",
@@ -127,21 +125,9 @@ enum APIRoutes {
                 let code = error.status == .notFound ? "not_found" : "http_\(error.status.code)"
                 let message =
                     error.status == .notFound ? "no such path: \(request.uri.path)" : "\(error.status.reasonPhrase)"
-                return try json(error.status, ErrorBody(code: code, message: message))
+                return try Response.json(error.status, ErrorBody(code: code, message: message))
             }
         }
-    }
-
-    static func json(_ status: HTTPResponse.Status, _ value: some Encodable) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var body = try encoder.encode(value)
-        body.append(0x0A)
-        return Response(
-            status: status,
-            headers: [.contentType: "application/json; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
-        )
     }
 
     static func text(_ text: String, contentType: String) -> Response {

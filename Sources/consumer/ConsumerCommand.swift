@@ -68,7 +68,7 @@ struct ConsumerCommand: AsyncParsableCommand {
         let lagMonitor = KafkaLagMonitor(
             source: source, consumerGroup: settings.consumer.groupID, interval: settings.lagInterval, logger: logger)
         let http = Application(
-            router: ConsumerHTTP.router(exporter: exporter, readiness: readiness),
+            router: ConsumerHTTP.router(exporter: exporter, readiness: { readiness.report() }),
             configuration: ApplicationConfiguration(
                 address: .hostname(settings.host, port: settings.metricsPort), serverName: "foodcount-consumer"),
             logger: logger)

@@ -1,4 +1,5 @@
 import FoodCountCore
+import FoodCountObservability
 import FoodCountSettings
 import KafkaClient
 import Logging

@@ -20,8 +20,7 @@ struct ProgressReporter: Service {
             if Task.isShuttingDownGracefully || Task.isCancelled { return }
             let now = ContinuousClock.now
             let current = pipeline.statistics
-            let (seconds, attoseconds) = (now - last).components
-            let elapsed = max(0.001, Double(seconds) + Double(attoseconds) / 1e18)
+            let elapsed = max(0.001, (now - last) / .seconds(1))
             let rate = Double(current.eventsCommitted - previous.eventsCommitted) / elapsed
             let failing = readiness.evaluate()
             logger.info(

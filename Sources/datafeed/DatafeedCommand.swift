@@ -1,10 +1,13 @@
 import ArgumentParser
 import FoodCountCore
+import FoodCountObservability
 import FoodCountSettings
 import Foundation
 import KafkaClient
 import Logging
+import ServiceLifecycle
 import Synchronization
+import UnixSignals
 
 /// `datafeed`: produces random food events, slowly like the original feed or fast as a load generator.
 @main
@@ -84,17 +87,30 @@ struct DatafeedCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("datafeed: error: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        let stop = StopSignal()
         say(".. connected to \(resolved.kafka.broker), topic \(topic).")
-        let failed: Int
-        if resolved.rate == 0 {
-            failed = try await paced(producer, topic: topic, count: resolved.count, stop: stop)
-        } else {
-            failed = try LoadGenerator(
-                producer: producer, topic: topic, rate: resolved.rate, count: resolved.count, stop: stop
-            ).run()
+        let (rate, count) = (resolved.rate, resolved.count)
+        let feed = FeedService { stop in
+            guard rate > 0 else { return try await Self.paced(producer, topic: topic, count: count, stop: stop) }
+            // The load generator blocks its thread: it gets one of its own, off the cooperative pool.
+            return try await withCheckedThrowingContinuation { continuation in
+                Thread {
+                    continuation.resume(
+                        with: Result {
+                            try LoadGenerator(producer: producer, topic: topic, rate: rate, count: count, stop: stop)
+                                .run()
+                        })
+                }.start()
+            }
         }
+        // SIGINT and SIGTERM stop the feed gracefully, through swift-service-lifecycle as in the other programs.
+        try await ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: feed, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: Logger(label: "foodcount.datafeed"))
+        ).run()
         producer.close()
+        let failed = feed.failed
         if failed > 0 { throw ExitCode(1) }
     }
 
@@ -119,7 +135,9 @@ struct DatafeedCommand: AsyncParsableCommand {
     }
 
     /// The original feed: one random food every 1-2 s.
-    private func paced(_ producer: KafkaProducer, topic: String, count: Int, stop: StopSignal) async throws -> Int {
+    private static func paced(_ producer: KafkaProducer, topic: String, count: Int, stop: StopSignal) async throws
+        -> Int
+    {
         var sent = 0
         var failed = 0
         while !stop.isSet, count == 0 || sent < count {
@@ -152,21 +170,13 @@ func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
-/// Set by SIGINT or SIGTERM.
-final class StopSignal: @unchecked Sendable {
+/// Set when the datafeed is asked to stop (SIGINT or SIGTERM, through ``FeedService``).
+final class StopSignal: Sendable {
     private let flag = Atomic<Bool>(false)
-    /// Written only in `init`.
-    private var sources: [any DispatchSourceSignal] = []
 
-    init() {
-        for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [weak self] in self?.flag.store(true, ordering: .relaxed) }
-            source.resume()
-            sources.append(source)
-        }
-    }
+    /// Asks the feed to stop.
+    func set() { flag.store(true, ordering: .relaxed) }
 
+    /// Whether the feed was asked to stop.
     var isSet: Bool { flag.load(ordering: .relaxed) }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoodCountCore
 import FoodCountKafka
+import FoodCountObservability
 import FoodCountSettings
 import Foundation
 import KafkaClient

@@ -1,3 +1,4 @@
+import FoodCountCore
 import Foundation
 import TestSupport
 import XCTest
@@ -57,6 +58,15 @@ final class ObservabilityTests: XCTestCase {
             "foodcount_ready 1",
         ] {
             XCTAssertTrue(consumerText.contains(name), "consumer metrics lack \(name):\n\(consumerText)")
+        }
+        // Every exported metric is declared, with the type it is exported as; its help comes from there.
+        for (name, text) in [("consumer", consumerText), ("api", apiText)] {
+            for line in text.split(separator: "\n") where line.hasPrefix("# TYPE ") {
+                let fields = line.split(separator: " ")
+                let metric = MetricDefinition.named(String(fields[2]))
+                XCTAssertNotNil(metric, "\(name) exports \(fields[2]), which has no MetricDefinition (and no help)")
+                XCTAssertEqual(metric?.kind.rawValue, String(fields[3]), "\(name): \(line)")
+            }
         }
         XCTAssertTrue(apiText.contains("foodcount_category_events{category=\"food0\"}"), apiText)
         XCTAssertTrue(apiText.contains("hb_requests_total{"), apiText)

@@ -50,7 +50,7 @@ final class PipelineRecorder: Sendable {
             $0.health.retryBudgetExhausted = false
             $0.health.lastError = nil
             $0.metrics.counted.increment(by: counted)
-            $0.metrics.flushTimer.recordInterval(since: started)
+            $0.metrics.flushTimer.record(duration: ContinuousClock.now - started)
             $0.metrics.batchSizes.record(batch.eventCount)
             $0.metrics.lastCommitTime.record(Date().timeIntervalSince1970)
         }

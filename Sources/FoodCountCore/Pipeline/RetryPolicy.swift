@@ -44,7 +44,6 @@ public struct RetryPolicy: Sendable, Hashable {
 extension Duration {
     /// The duration in seconds, as a floating-point number.
     var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
+        self / .seconds(1)
     }
 }

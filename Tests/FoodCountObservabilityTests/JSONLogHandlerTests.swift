@@ -4,7 +4,7 @@ import Logging
 import Synchronization
 import XCTest
 
-@testable import FoodCountCore
+@testable import FoodCountObservability
 
 #if canImport(Darwin)
     import Darwin
@@ -30,7 +30,7 @@ final class JSONLogHandlerTests: XCTestCase {
         XCTAssertEqual(object["level"] as? String, "warning")
         XCTAssertEqual(object["label"] as? String, "foodcount.consumer")
         XCTAssertEqual(object["message"] as? String, "dead-lettering invalid event")
-        XCTAssertEqual(object["source"] as? String, "FoodCountCoreTests")
+        XCTAssertEqual(object["source"] as? String, "FoodCountObservabilityTests")
         XCTAssertEqual(object["topic"] as? String, "message")
         XCTAssertEqual(object["partition"] as? String, "0")
         XCTAssertEqual(object["offset"] as? String, "42")
@@ -154,7 +154,7 @@ final class JSONLogHandlerTests: XCTestCase {
         XCTAssertEqual(object["level"] as? String, "info")
         XCTAssertEqual(object["label"] as? String, "real-label")
         XCTAssertEqual(object["message"] as? String, "real message")
-        XCTAssertEqual(object["source"] as? String, "FoodCountCoreTests")
+        XCTAssertEqual(object["source"] as? String, "FoodCountObservabilityTests")
         XCTAssertNotEqual(object["time"] as? String, "t")
         XCTAssertEqual(object["meta.time"] as? String, "t")
         XCTAssertEqual(object["meta.level"] as? String, "l")
@@ -334,9 +334,9 @@ final class JSONLogHandlerTests: XCTestCase {
     }
 
     private func format(seconds: Int, milliseconds: Int) -> String {
-        var buffer: [UInt8] = []
-        JSONLogHandler.Timestamp(seconds: seconds, milliseconds: milliseconds).appendISO8601(to: &buffer)
-        return String(decoding: buffer, as: UTF8.self)
+        // A tenth of a millisecond more, so that binary floating point cannot land just below the millisecond.
+        JSONLogHandler.timestamp(
+            Date(timeIntervalSince1970: Double(seconds) + Double(milliseconds) / 1_000 + 0.000_1))
     }
 
     /// The top-level keys of a flat JSON line, in the order they are written.

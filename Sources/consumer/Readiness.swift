@@ -1,0 +1,53 @@
+import FoodCountCore
+import FoodCountKafka
+import Metrics
+
+/// The consumer's readiness: the pipeline's own checks (``FoodCountCore/PipelineHealth``) plus the topic,
+/// the broker and the group.
+struct Readiness: Sendable {
+    /// The failing checks, in order, and why the first one fails.
+    struct Report: Sendable, Equatable {
+        /// The names of the failing checks; empty when ready.
+        var failing: [String]
+        /// Why the first failing check fails, in words, when that is known.
+        var reason: String?
+    }
+
+    let pipeline: CountingPipeline
+    let source: KafkaEventSource
+    let topicMonitor: KafkaTopicMonitor
+    let readyGauge = Gauge(.ready)
+
+    /// The names of the failing checks; empty when ready. Also records `foodcount_ready`.
+    func evaluate() -> [String] {
+        report().failing
+    }
+
+    /// The readiness now. Also records `foodcount_ready`.
+    func report() -> Report {
+        let connection = source.connectionHealth(maxIdle: .seconds(10))
+        let report = Self.report(
+            health: pipeline.health, topicExists: topicMonitor.status != .missing,
+            brokerReachable: connection.brokerReachable, inGroup: connection.inGroup)
+        readyGauge.record(report.failing.isEmpty ? 1 : 0)
+        return report
+    }
+
+    /// Combines the pipeline's failing checks with the Kafka ones, which come right after `pipeline_running`.
+    /// - Parameters:
+    ///   - health: The pipeline's health.
+    ///   - topicExists: Whether the topic exists (or is not known to be missing).
+    ///   - brokerReachable: Whether a broker answered lately.
+    ///   - inGroup: Whether the consumer is a member of its group.
+    static func report(health: PipelineHealth, topicExists: Bool, brokerReachable: Bool, inGroup: Bool) -> Report {
+        var kafka: [String] = []
+        if !topicExists { kafka.append("topic_exists") }
+        if !brokerReachable { kafka.append("broker_reachable") }
+        if !inGroup { kafka.append("in_group") }
+        var failing = health.failingChecks
+        failing.insert(contentsOf: kafka, at: health.isRunning ? 0 : 1)
+        let reason =
+            failing.first == "topic_exists" ? "the topic does not exist (see the consumer's log)" : health.lastError
+        return Report(failing: failing, reason: reason)
+    }
+}

@@ -1,0 +1,180 @@
+import FoodCountCore
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Prometheus
+import Synchronization
+import XCTest
+
+@testable import FoodCountObservability
+@testable import api
+
+/// The API's routes in process, over a fake reader; `APIFeatureTests` checks the entity tag of the real
+/// database and `APIConformanceTests` the running program against `docs/openapi.yaml`.
+final class APIRoutesTests: XCTestCase {
+    private func withAPI(
+        _ reader: FakeCountReader,
+        _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let router = APIRoutes.router(
+            reader: reader, exporter: MetricsExporter(registry: PrometheusCollectorRegistry()),
+            logger: Logger(label: "test"))
+        try await Application(router: router).test(.router, body)
+    }
+
+    func testTheEntityTagAnswers304UntilTheCountsChange() async throws {
+        let reader = FakeCountReader(["soup": 3, "pizza": 5])
+        try await withAPI(reader) { client in
+            let first = try await client.execute(uri: "/aggregated", method: .get)
+            XCTAssertEqual(first.status, .ok)
+            XCTAssertEqual(String(buffer: first.body), #"{"pizza":5,"soup":3}"# + "\n", "the contract's body")
+            XCTAssertEqual(first.headers[.contentType], "application/json; charset=utf-8")
+            XCTAssertEqual(first.headers[.cacheControl], "no-cache")
+            let tag = try XCTUnwrap(first.headers[.eTag])
+
+            let unchanged = try await client.execute(uri: "/aggregated", method: .get, headers: [.ifNoneMatch: tag])
+            XCTAssertEqual(unchanged.status, .notModified)
+            XCTAssertEqual(unchanged.body.readableBytes, 0)
+            XCTAssertEqual(unchanged.headers[.eTag], tag)
+            let weak = try await client.execute(
+                uri: "/aggregated", method: .get, headers: [.ifNoneMatch: "W/\(tag), \"other\""])
+            XCTAssertEqual(weak.status, .notModified)
+
+            reader.set(["soup": 4, "pizza": 5])
+            let changed = try await client.execute(uri: "/aggregated", method: .get, headers: [.ifNoneMatch: tag])
+            XCTAssertEqual(changed.status, .ok, "a commit changes the tag")
+            XCTAssertEqual(String(buffer: changed.body), #"{"pizza":5,"soup":4}"# + "\n")
+            XCTAssertNotEqual(changed.headers[.eTag], tag)
+        }
+    }
+
+    func testHEADAnswersWithTheHeadersOfGETAndNoBody() async throws {
+        try await withAPI(FakeCountReader(["soup": 3])) { client in
+            let get = try await client.execute(uri: "/aggregated", method: .get)
+            let head = try await client.execute(uri: "/aggregated", method: .head)
+            XCTAssertEqual(head.status, .ok)
+            XCTAssertEqual(head.body.readableBytes, 0)
+            XCTAssertEqual(head.headers[.eTag], get.headers[.eTag])
+            XCTAssertEqual(head.headers[.contentType], "application/json; charset=utf-8")
+            XCTAssertEqual(head.headers[.contentLength], get.headers[.contentLength])
+            let livez = try await client.execute(uri: "/livez", method: .head)
+            XCTAssertEqual(livez.status, .ok)
+        }
+    }
+
+    func testFiltersSelectCategoriesAndTheLargestCountsWithoutChangingTheDefaultAnswer() async throws {
+        let reader = FakeCountReader(["soup": 3, "pizza": 5, "taco": 9, "bagel": 1, "café": 2])
+        try await withAPI(reader) { client in
+            func body(_ uri: String) async throws -> String {
+                String(buffer: try await client.execute(uri: uri, method: .get).body)
+            }
+            let expected = [
+                "/aggregated": #"{"bagel":1,"café":2,"pizza":5,"soup":3,"taco":9}"#,
+                // Written as people write them: the category rule applies (trimmed, lowercased, NFC).
+                "/aggregated?category=Soup&category=%20PIZZA&category=nope&category=Cafe%CC%81":
+                    #"{"café":2,"pizza":5,"soup":3}"#,
+                "/aggregated?top=2": #"{"pizza":5,"taco":9}"#,
+                "/aggregated?top=1&category=soup&category=bagel": #"{"soup":3}"#,
+            ]
+            for (uri, answer) in expected {
+                let served = try await body(uri)
+                XCTAssertEqual(served, answer + "\n", uri)
+            }
+            let top = try await client.execute(uri: "/aggregated?top=2", method: .get)
+            let all = try await client.execute(uri: "/aggregated", method: .get)
+            XCTAssertNotEqual(top.headers[.eTag], all.headers[.eTag], "a filtered answer is another representation")
+            for bad in ["top=0", "top=abc", "top=1000001", "top=1&top=2", "category=%20%20"] {
+                let refused = try await client.execute(uri: "/aggregated?\(bad)", method: .get)
+                XCTAssertEqual(refused.status, .badRequest, bad)
+                XCTAssertTrue(String(buffer: refused.body).contains(#""code":"bad_request""#), bad)
+            }
+        }
+    }
+
+    func testUnknownPathsAnswer404AndOtherMethods405InTheErrorBody() async throws {
+        try await withAPI(FakeCountReader([:])) { client in
+            let missing = try await client.execute(uri: "/nope", method: .get)
+            XCTAssertEqual(missing.status, .notFound)
+            XCTAssertEqual(
+                String(buffer: missing.body), #"{"error":{"code":"not_found","message":"no such path: /nope"}}"# + "\n")
+            let post = try await client.execute(uri: "/aggregated", method: .post)
+            XCTAssertEqual(post.status, .methodNotAllowed)
+            XCTAssertEqual(post.headers[.allow], "GET, HEAD")
+            XCTAssertTrue(String(buffer: post.body).contains(#""code":"method_not_allowed""#))
+        }
+    }
+
+    func testReadyzAnswers503WithTheStoreErrorWhileTheCountsCannotBeRead() async throws {
+        let reader = FakeCountReader(["soup": 1])
+        try await withAPI(reader) { client in
+            let before = try await client.execute(uri: "/readyz", method: .get)
+            XCTAssertEqual(before.status, .ok)
+            reader.fail(StoreError(code: .busy, message: "database is locked"))
+            let ready = try await client.execute(uri: "/readyz", method: .get)
+            XCTAssertEqual(ready.status, .serviceUnavailable)
+            XCTAssertEqual(
+                String(buffer: ready.body), #"{"error":{"code":"busy","message":"database is locked"}}"# + "\n")
+            let counts = try await client.execute(uri: "/aggregated", method: .get)
+            XCTAssertEqual(counts.status, .serviceUnavailable)
+            let livez = try await client.execute(uri: "/livez", method: .get)
+            XCTAssertEqual(livez.status, .ok)
+        }
+    }
+
+    func testMetricsAddTheLargestCategoriesWithTheirDeclaredHelp() async throws {
+        try await withAPI(FakeCountReader(["soup": 3, "pizza": 5, "say \"hi\"": 1])) { client in
+            let response = try await client.execute(uri: "/metrics", method: .get)
+            XCTAssertEqual(response.status, .ok)
+            XCTAssertEqual(response.headers[.contentType], "text/plain; version=0.0.4; charset=utf-8")
+            let metric = MetricDefinition.categoryEvents
+            XCTAssertEqual(
+                String(buffer: response.body),
+                """
+                # HELP \(metric.name) \(metric.help)
+                # TYPE \(metric.name) gauge
+                \(metric.name){category="pizza"} 5
+                \(metric.name){category="soup"} 3
+                \(metric.name){category="say \\"hi\\""} 1
+
+                """)
+        }
+    }
+
+    func testTheServedOpenAPIDocumentIsDocsOpenapiYaml() async throws {
+        let document = try String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+                "../../docs/openapi.yaml"),
+            encoding: .utf8)
+        try await withAPI(FakeCountReader([:])) { client in
+            let served = try await client.execute(uri: "/openapi.yaml", method: .get)
+            XCTAssertEqual(served.status, .ok)
+            XCTAssertEqual(served.headers[.contentType], "application/yaml; charset=utf-8")
+            XCTAssertEqual(String(buffer: served.body), document, "run scripts/openapi after editing docs/openapi.yaml")
+        }
+    }
+}
+
+/// Counts in memory with a version that changes with them, or a failure.
+private final class FakeCountReader: CountReader {
+    private let state: Mutex<(counts: [String: Int64], version: Int, failure: StoreError?)>
+
+    init(_ counts: [String: Int64]) { state = Mutex((counts, 1, nil)) }
+
+    func set(_ counts: [String: Int64]) { state.withLock { $0 = (counts, $0.version + 1, nil) } }
+
+    func fail(_ error: StoreError) { state.withLock { $0.failure = error } }
+
+    func counts() async throws(StoreError) -> [String: Int64] { try versioned().counts }
+
+    func versionedCounts() async throws(StoreError) -> (counts: [String: Int64], version: String?) {
+        try versioned()
+    }
+
+    func currentVersion() async throws(StoreError) -> String? { try versioned().version }
+
+    private func versioned() throws(StoreError) -> (counts: [String: Int64], version: String?) {
+        let (counts, version, failure) = state.withLock { $0 }
+        if let failure { throw failure }
+        return (counts, "v\(version)")
+    }
+}

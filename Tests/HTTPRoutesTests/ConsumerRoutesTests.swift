@@ -1,0 +1,96 @@
+import FoodCountCore
+import Hummingbird
+import HummingbirdTesting
+import Prometheus
+import Synchronization
+import XCTest
+
+@testable import FoodCountObservability
+@testable import consumer
+
+/// The consumer's `/livez`, `/readyz` and `/metrics`, in process; `ObservabilityTests` and `TopicCheckTests`
+/// check the same endpoints of the running program.
+final class ConsumerRoutesTests: XCTestCase {
+    private func app(_ report: Readiness.Report) -> some ApplicationProtocol {
+        Application(
+            router: ConsumerHTTP.router(exporter: MetricsExporter(registry: PrometheusCollectorRegistry())) { report })
+    }
+
+    func testLivezAnswersOK() async throws {
+        try await app(Readiness.Report(failing: [])).test(.router) { client in
+            let response = try await client.execute(uri: "/livez", method: .get)
+            XCTAssertEqual(response.status, .ok)
+            XCTAssertEqual(response.headers[.contentType], "application/json; charset=utf-8")
+            XCTAssertEqual(String(buffer: response.body), #"{"status":"ok"}"# + "\n")
+        }
+    }
+
+    func testReadyzAnswers200WhenNothingFailsAnd503NamingTheFailingChecksAndTheReasonOtherwise() async throws {
+        try await app(Readiness.Report(failing: [])).test(.router) { client in
+            let response = try await client.execute(uri: "/readyz", method: .get)
+            XCTAssertEqual(response.status, .ok)
+            XCTAssertEqual(String(buffer: response.body), #"{"status":"ready"}"# + "\n")
+        }
+        let failing = Readiness.Report(failing: ["broker_reachable", "database_writable"], reason: "disk I/O error")
+        try await app(failing).test(.router) { client in
+            let response = try await client.execute(uri: "/readyz", method: .get)
+            XCTAssertEqual(response.status, .serviceUnavailable)
+            XCTAssertEqual(
+                String(buffer: response.body),
+                #"{"failing":"broker_reachable,database_writable","reason":"disk I/O error","status":"not_ready"}"#
+                    + "\n")
+        }
+    }
+
+    func testMetricsAreTheExpositionAndRefreshReadiness() async throws {
+        let box = ReportBox(Readiness.Report(failing: []))
+        let registry = PrometheusCollectorRegistry()
+        registry.makeGauge(name: MetricDefinition.ready.name).set(Int64(1))
+        let router = ConsumerHTTP.router(exporter: MetricsExporter(registry: registry)) {
+            box.evaluations.add(1, ordering: .relaxed)
+            return box.report
+        }
+        try await Application(router: router).test(.router) { client in
+            let response = try await client.execute(uri: "/metrics", method: .get)
+            XCTAssertEqual(response.status, .ok)
+            XCTAssertEqual(response.headers[.contentType], "text/plain; version=0.0.4; charset=utf-8")
+            let text = String(buffer: response.body)
+            XCTAssertTrue(
+                text.hasPrefix("# HELP foodcount_ready \(MetricDefinition.ready.help)\n# TYPE foodcount_ready gauge\n"),
+                text)
+            XCTAssertTrue(text.contains("\nfoodcount_ready 1"), text)
+        }
+        XCTAssertEqual(box.evaluations.load(ordering: .relaxed), 1, "a scrape evaluates readiness once")
+    }
+
+    func testReadinessPutsTheKafkaChecksRightAfterThePipelinesRunningCheck() {
+        var health = PipelineHealth()
+        health.isRunning = true
+        XCTAssertEqual(
+            Readiness.report(health: health, topicExists: true, brokerReachable: true, inGroup: true),
+            Readiness.Report(failing: []))
+
+        health.isRunning = false
+        health.storeWritable = false
+        health.lastError = "disk full"
+        XCTAssertEqual(
+            Readiness.report(health: health, topicExists: true, brokerReachable: false, inGroup: false),
+            Readiness.Report(
+                failing: ["pipeline_running", "broker_reachable", "in_group", "database_writable"], reason: "disk full")
+        )
+
+        health.isRunning = true
+        health.retryBudgetExhausted = true
+        let missingTopic = Readiness.report(health: health, topicExists: false, brokerReachable: true, inGroup: true)
+        XCTAssertEqual(missingTopic.failing, ["topic_exists", "database_writable", "retry_budget"])
+        XCTAssertEqual(missingTopic.reason, "the topic does not exist (see the consumer's log)")
+    }
+}
+
+/// A fixed readiness report, and how often it was asked for.
+private final class ReportBox: Sendable {
+    let report: Readiness.Report
+    let evaluations = Atomic<Int>(0)
+
+    init(_ report: Readiness.Report) { self.report = report }
+}
