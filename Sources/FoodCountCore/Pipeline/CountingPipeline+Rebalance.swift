@@ -8,11 +8,11 @@ extension CountingPipeline {
         logIDs current: [SourcePartition: String]
     ) -> [SourcePartition: PartitionStart] {
         confinement.assertConfined("partitionsAssigned")
-        let stored: [SourcePartition: Int64]
-        let storedLogIDs: [SourcePartition: String]
+        let (stored, storedLogIDs): ([SourcePartition: Int64], [SourcePartition: String])
         do {
-            stored = try readingStoreRetrying { () throws(StoreError) in try store.storedOffsets(for: partitions) }
-            storedLogIDs = try readingStoreRetrying { () throws(StoreError) in try store.storedLogIDs(for: partitions) }
+            (stored, storedLogIDs) = try readingStoreRetrying { () throws(StoreError) in
+                (try store.storedOffsets(for: partitions), try store.storedLogIDs(for: partitions))
+            }
         } catch {
             // Without the stored offsets any start would be a guess: own nothing, stop the pipeline.
             logger.error("cannot read stored offsets; not consuming", metadata: ["error": "\(error)"])

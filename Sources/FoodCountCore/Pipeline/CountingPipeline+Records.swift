@@ -7,24 +7,21 @@ extension CountingPipeline {
     func process(_ run: any SourceRun) {
         confinement.assertConfined("process")
         let partition = run.partition
-        pollTally.records += run.count
-        recorder.consumed(run.count, from: partition)
         guard ownership.counts(partition) else {
-            pollTally.dropped += run.count
-            return
+            return recorder.consumed(run.count, from: partition, dropped: run.count)
         }
         let position =
             pending.aggregator.nextOffset(for: partition)
             ?? committer.inFlight?.pending.aggregator.nextOffset(for: partition)
             ?? ownership.storedOffset(of: partition)
         let outcome = counter.count(run, from: position, into: &pending.aggregator)
+        recorder.consumed(run.count, from: partition, invalid: outcome.rejected.count)
         for (offset, expected) in outcome.stepsBack {
             // auto.offset.reset after the log was truncated or the broker lost it: those are new records.
             logger.warning(
                 "partition offset went back; the log was reset, counting from its new position",
                 metadata: .record(partition, offset, ["previous": "\(expected)"]))
         }
-        pollTally.invalid += outcome.rejected.count
         for (index, error) in outcome.rejected {
             if let letter = courier.reject(run.makeRecord(at: index), error) { pending.add(letter) }
         }
@@ -33,21 +30,18 @@ extension CountingPipeline {
     /// Processes records held in an array, as one poll (tests and sources that copy).
     func process(_ records: [SourceRecord]) {
         for run in SourceRecordRun.runs(of: records) { process(run) }
-        finishPoll()
+        finishPoll(visited: records.count)
     }
 
-    /// Ends a poll's visit: statistics, the batch's start, and pausing when a failing store holds a full batch.
-    func finishPoll() {
-        let tally = pollTally
-        pollTally = PollTally()
-        guard tally.records > 0 else { return }
+    /// Ends a poll that visited records: the batch's start, and pausing when a failing store holds a full batch.
+    func finishPoll(visited: Int) {
+        guard visited > 0 else { return }
         pending.noteArrivals(at: .now)
         if schedule.shouldPauseForFullBatch(pending.snapshot), ownership.paused.isEmpty {
             logger.warning(
                 "pausing consumption until the pending batch commits", metadata: ["records": "\(pending.recordCount)"])
             pauseOwnedPartitions()
         }
-        recorder.polled(records: tally.records, dropped: tally.dropped, invalid: tally.invalid)
     }
 
     /// Sends pending dead letters; keeps those that failed. Returns whether all were acknowledged; after a

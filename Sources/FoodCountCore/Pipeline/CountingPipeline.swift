@@ -32,16 +32,8 @@ public final class CountingPipeline: @unchecked Sendable {
     var schedule: FlushSchedule<ContinuousClock>
     var failure: (any Error)?
     var counter: RecordCounter
-    var pollTally = PollTally()
 
     enum StopState { case running, stopping, abandoning }
-
-    /// What the records of the current poll came to.
-    struct PollTally {
-        var records = 0
-        var dropped = 0
-        var invalid = 0
-    }
 
     /// Creates a pipeline.
     /// - Parameters:
@@ -111,7 +103,7 @@ public final class CountingPipeline: @unchecked Sendable {
                 let visited = try source.poll(
                     maxRecords: schedule.pollLimit(pending.snapshot), timeout: schedule.pollTimeout(pending.snapshot)
                 ) { process($0) }
-                finishPoll()
+                finishPoll(visited: visited)
                 schedule.pollEnded(visited: visited, began: began, caughtUp: source.isCaughtUp)
             }
             if try !flushRetrying(budget: configuration.shutdownRetryBudget) {

@@ -26,17 +26,13 @@ final class PipelineRecorder: Sendable {
         state.withLock { $0.health.isRunning = isRunning }
     }
 
-    /// A poll visited records of a partition.
-    func consumed(_ count: Int, from partition: SourcePartition) {
-        state.withLock { $0.metrics.consumed(count, from: partition) }
-    }
-
-    /// A poll ended: how many records it brought, how many were not owned, how many were invalid.
-    func polled(records: Int, dropped: Int, invalid: Int) {
+    /// A poll visited a run of records of a partition: `dropped` of them not owned, `invalid` rejected.
+    func consumed(_ count: Int, from partition: SourcePartition, dropped: Int = 0, invalid: Int = 0) {
         state.withLock {
-            $0.statistics.recordsPolled += records
+            $0.statistics.recordsPolled += count
             $0.statistics.recordsDropped += dropped
             $0.statistics.eventsInvalid += invalid
+            $0.metrics.consumed(count, from: partition)
         }
     }
 
