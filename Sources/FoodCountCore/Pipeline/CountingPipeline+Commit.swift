@@ -99,7 +99,7 @@ extension CountingPipeline {
             pauseOwnedPartitions()  // before the flag, so that whoever sees the flag sees the pause too
         }
         recorder.retrying(budgetExhausted: exhausted)
-        logger.warning("commit failed; retrying", metadata: ["delay": "\(delay)", "error": "\(error)"])
+        logger.warning("commit attempt failed; retrying", metadata: ["delay": "\(delay)", "error": "\(error)"])
     }
 
     /// Books a committed batch: the offsets it stored, the source's own bookkeeping, statistics and metrics;
