@@ -11,17 +11,12 @@ extension JSONEventDecoder {
         return try result.get()
     }
 
-    /// The category in the string `token` that `scanner` found at `offset`.
-    ///
-    /// Strings without escapes are normalized straight from the input; escaped ones are first unescaped into a
-    /// temporary (stack) buffer, so the only allocation is the resulting `String`, and none for short ASCII categories.
-    func category(of token: StringToken, in scanner: Scanner, at offset: Int) throws(EventDecodingError) -> String {
-        let length = token.end &- token.start
-        guard token.hasEscapes else {
-            let contents = UnsafeRawBufferPointer(start: scanner.base + token.start, count: length)
-            return try normalizedCategory(contents, valueOffset: offset)
-        }
-        return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length) {
+    /// The category in the escaped string `token` that `scanner` found at `offset`, unescaped into a temporary
+    /// (stack) buffer first, so that the only allocation is the resulting `String`.
+    func unescapedCategory(of token: StringToken, in scanner: Scanner, at offset: Int) throws(EventDecodingError)
+        -> String
+    {
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: token.end &- token.start) {
             buffer throws(EventDecodingError) -> String in
             let written = try scanner.unescape(token, into: buffer)
             return try normalizedCategory(
@@ -32,13 +27,15 @@ extension JSONEventDecoder {
     /// Trims Unicode whitespace from both ends of valid UTF-8 bytes, lowercases the rest, composes it to NFC
     /// (``CategoryForm``) and applies the length limit. ASCII, the common case, needs no `String` but the result.
     func normalizedCategory(_ bytes: UnsafeRawBufferPointer, valueOffset: Int) throws(EventDecodingError) -> String {
+        // Unicode White_Space; in ASCII: tab, line feed, vertical tab, form feed, carriage return and space.
+        let isSpace = { (s: Unicode.Scalar) in
+            s.isASCII ? s.value == 0x20 || s.value &- 0x09 < 5 : s.properties.isWhitespace
+        }
         var combined: UInt8 = 0
         for b in bytes { combined |= b }
         guard combined >= 0x80 else {
-            // Unicode White_Space in ASCII: tab, line feed, vertical tab, form feed, carriage return and space.
-            let isSpace = { (b: UInt8) in b == 0x20 || b &- 0x09 < 5 }
-            guard let first = bytes.firstIndex(where: { !isSpace($0) }),
-                let last = bytes.lastIndex(where: { !isSpace($0) })
+            guard let first = bytes.firstIndex(where: { !isSpace(Unicode.Scalar($0)) }),
+                let last = bytes.lastIndex(where: { !isSpace(Unicode.Scalar($0)) })
             else { throw emptyCategory(at: valueOffset) }
             let count = last &- first &+ 1
             guard count <= configuration.maxCategoryBytes else { throw categoryTooLong(count, at: valueOffset) }
@@ -51,8 +48,8 @@ extension JSONEventDecoder {
             }
         }
         let scalars = String(decoding: bytes, as: UTF8.self).unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }),
+            let last = scalars.lastIndex(where: { !isSpace($0) })
         else { throw emptyCategory(at: valueOffset) }
         let lowered = CategoryForm.composed(Substring(scalars[first...last]).lowercased())
         let count = lowered.utf8.count

@@ -109,14 +109,19 @@ extension JSONEventDecoder.Scanner {
     }
 
     /// Whether the unescaped contents of a scanned key equal the category field's name, found without allocating.
+    @inline(__always)
     func isField(_ key: JSONEventDecoder.StringToken) -> Bool {
+        guard !key.hasEscapes else { return isField(escaped: key) }
+        guard key.end &- key.start == field.count else { return false }
+        for index in 0..<field.count where byte(key.start &+ index) != field[index] { return false }
+        return true
+    }
+
+    @inline(never)
+    private func isField(escaped key: JSONEventDecoder.StringToken) -> Bool {
+        // Unescaping never lengthens a key, and a longer result shows in the first scalar past the field's length:
+        // four bytes more are room enough.
         let length = key.end &- key.start
-        guard key.hasEscapes else {
-            return length == field.count
-                && field.elementsEqual(UnsafeRawBufferPointer(start: base + key.start, count: length))
-        }
-        // An unescaped key longer than the field shows it in the first scalar past the field's length: four bytes
-        // more are room enough.
         guard length >= field.count else { return false }
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: min(length, field.count &+ 4)) { buffer in
             guard let written = try? unescape(key, into: buffer), written == field.count else { return false }

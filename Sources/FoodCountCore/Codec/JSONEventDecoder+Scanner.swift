@@ -15,14 +15,17 @@ extension JSONEventDecoder {
         /// The number of open containers.
         private(set) var depth = 0
         private var bits: UInt64 = 0  // innermost level in bit 0
-        private var spilled: [UInt64] = []
+        private var spilled: [UInt64]?
 
         /// Whether the innermost open container is an object. Only meaningful when `depth > 0`.
         var topIsObject: Bool { bits & 1 != 0 }
 
         /// Opens a container one level deeper than the innermost one.
         mutating func push(isObject: Bool) {
-            if depth > 0 && depth & 63 == 0 { spilled.append(bits) }
+            if depth > 0 && depth & 63 == 0 {
+                if spilled == nil { spilled = [] }
+                spilled?.append(bits)
+            }
             bits = bits &<< 1 | (isObject ? 1 : 0)
             depth &+= 1
         }
@@ -31,7 +34,7 @@ extension JSONEventDecoder {
         mutating func pop() {
             depth &-= 1
             bits &>>= 1
-            if depth > 0 && depth & 63 == 0 { bits = spilled.removeLast() }
+            if depth > 0 && depth & 63 == 0 { bits = spilled?.popLast() ?? 0 }
         }
     }
 
