@@ -1,3 +1,14 @@
+extension JSONEventDecoder {
+    /// The location of a JSON string's contents (between the quotes) in the input.
+    struct StringToken {
+        /// The offsets of the first byte after the opening quote and of the closing quote.
+        var start: Int
+        var end: Int
+        /// Whether the contents contain at least one backslash escape.
+        var hasEscapes: Bool
+    }
+}
+
 extension JSONEventDecoder.Scanner {
     /// Consumes a string starting at its opening quote and returns the location of its contents.
     mutating func scanString() throws(EventDecodingError) -> JSONEventDecoder.StringToken {
@@ -5,138 +16,163 @@ extension JSONEventDecoder.Scanner {
         position &+= 1
         let start = position
         var hasEscapes = false
-        while position < count {
+        while true {
             let b = byte(position)
             if b == UInt8(ascii: "\"") {
-                let token = JSONEventDecoder.StringToken(start: start, end: position, hasEscapes: hasEscapes)
                 position &+= 1
-                return token
-            }
-            if b == UInt8(ascii: "\\") {
+                return .init(start: start, end: position &- 1, hasEscapes: hasEscapes)
+            } else if b == UInt8(ascii: "\\") {
                 hasEscapes = true
-                try scanEscape()
-            } else if b < 0x20 {
+                position = try escape(at: position).next
+            } else if b >= 0x20 {
+                position &+= 1
+            } else if position < count {
                 throw invalid(at: position, "unescaped control character \(Self.hex(b)) in string")
             } else {
-                position &+= 1
+                throw unexpected(at: position, expecting: "'\"' closing the string opened at byte \(openingQuote)")
             }
         }
-        throw endOfInput(expecting: "'\"' closing the string opened at byte \(openingQuote)")
     }
 
-    /// Consumes one escape sequence starting at its backslash, including a complete `\uXXXX\uXXXX` surrogate pair.
-    private mutating func scanEscape() throws(EventDecodingError) {
-        let escapeOffset = position
-        let selectorOffset = position &+ 1
-        guard selectorOffset < count else { throw endOfInput(expecting: "escape character") }
-        switch byte(selectorOffset) {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-            UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-            position &+= 2
-        case UInt8(ascii: "u"):
-            let unit = try scanHex4(at: selectorOffset &+ 1)
-            position &+= 6
-            if unit & 0xFC00 == 0xDC00 {
-                throw invalid(at: escapeOffset, "unpaired low surrogate escape \\u\(Self.hex4(unit))")
-            }
-            guard unit & 0xFC00 == 0xD800 else { return }
-            guard position &+ 1 < count, byte(position) == UInt8(ascii: "\\"),
-                byte(position &+ 1) == UInt8(ascii: "u")
-            else {
-                throw invalid(at: escapeOffset, "unpaired high surrogate escape \\u\(Self.hex4(unit))")
-            }
-            let low = try scanHex4(at: position &+ 2)
-            guard low & 0xFC00 == 0xDC00 else {
-                throw invalid(at: escapeOffset, "unpaired high surrogate escape \\u\(Self.hex4(unit))")
-            }
-            position &+= 6
-        default:
-            throw unexpected(at: selectorOffset, expecting: "escape character")
+    /// Validates and decodes the escape sequence whose backslash is at `offset`; a `\uXXXX\uXXXX` surrogate pair is
+    /// one sequence. The scan and ``unescape(_:into:)`` share it, so that they cannot disagree.
+    ///
+    /// - Returns: The escaped scalar and the offset just past the sequence.
+    func escape(at offset: Int) throws(EventDecodingError) -> (scalar: Unicode.Scalar, next: Int) {
+        let selector = byte(offset &+ 1)
+        switch selector {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): return (Unicode.Scalar(selector), offset &+ 2)
+        case UInt8(ascii: "b"): return ("\u{08}", offset &+ 2)
+        case UInt8(ascii: "f"): return ("\u{0C}", offset &+ 2)
+        case UInt8(ascii: "n"): return ("\n", offset &+ 2)
+        case UInt8(ascii: "r"): return ("\r", offset &+ 2)
+        case UInt8(ascii: "t"): return ("\t", offset &+ 2)
+        case UInt8(ascii: "u"): break
+        default: throw unexpected(at: offset &+ 1, expecting: "escape character")
         }
+        let unit = try fourHexDigits(at: offset &+ 2)
+        guard unit & 0xF800 == 0xD800 else { return (Unicode.Scalar(unit) ?? "\u{FFFD}", offset &+ 6) }
+        // A surrogate: a high one must be followed by an escaped low one.
+        let isPaired =
+            unit < 0xDC00 && byte(offset &+ 6) == UInt8(ascii: "\\") && byte(offset &+ 7) == UInt8(ascii: "u")
+        let low = isPaired ? try fourHexDigits(at: offset &+ 8) : 0
+        guard low & 0xFC00 == 0xDC00 else {
+            let half = unit < 0xDC00 ? "high" : "low"
+            throw invalid(at: offset, "unpaired \(half) surrogate escape \\u\(Self.hex4(unit))")
+        }
+        let value = 0x1_0000 &+ (unit &- 0xD800) &<< 10 &+ (low &- 0xDC00)
+        return (Unicode.Scalar(value) ?? "\u{FFFD}", offset &+ 12)
     }
 
     /// Reads the four hexadecimal digits of a `\u` escape starting at `offset`.
-    private func scanHex4(at offset: Int) throws(EventDecodingError) -> UInt32 {
+    private func fourHexDigits(at offset: Int) throws(EventDecodingError) -> UInt32 {
         var value: UInt32 = 0
         for index in offset..<(offset &+ 4) {
-            guard index < count else { throw endOfInput(expecting: "hexadecimal digit") }
-            let digit = JSONEventDecoder.hexDigitValue(byte(index))
+            let b = byte(index)
+            let decimal = b &- UInt8(ascii: "0")
+            let letter = (b | 0x20) &- UInt8(ascii: "a")
+            let digit = decimal < 10 ? decimal : letter < 6 ? letter &+ 10 : 16
             guard digit < 16 else { throw unexpected(at: index, expecting: "hexadecimal digit") }
-            value = value &<< 4 | digit
+            value = value &<< 4 | UInt32(digit)
         }
         return value
+    }
+
+    /// Writes the unescaped contents of a scanned string into `buffer` and returns the number of bytes written.
+    ///
+    /// Unescaping never lengthens a string. When `buffer` is shorter, the output stops before the first scalar that
+    /// does not fit.
+    func unescape(
+        _ token: JSONEventDecoder.StringToken,
+        into buffer: UnsafeMutableBufferPointer<UInt8>
+    ) throws(EventDecodingError) -> Int {
+        var written = 0
+        var offset = token.start
+        while offset < token.end {
+            let b = byte(offset)
+            guard b == UInt8(ascii: "\\") else {
+                guard written < buffer.count else { break }
+                buffer[written] = b
+                written &+= 1
+                offset &+= 1
+                continue
+            }
+            let (scalar, next) = try escape(at: offset)
+            guard UTF8.width(scalar) <= buffer.count &- written else { break }
+            UTF8.encode(scalar) {
+                buffer[written] = $0
+                written &+= 1
+            }
+            offset = next
+        }
+        return written
+    }
+
+    /// Whether the unescaped contents of a scanned key equal the category field's name, found without allocating.
+    @inline(__always)
+    func isField(_ key: JSONEventDecoder.StringToken) -> Bool {
+        guard !key.hasEscapes else { return isField(escaped: key) }
+        guard key.end &- key.start == field.count else { return false }
+        for index in 0..<field.count where byte(key.start &+ index) != field[index] { return false }
+        return true
+    }
+
+    @inline(never)
+    private func isField(escaped key: JSONEventDecoder.StringToken) -> Bool {
+        // Unescaping never lengthens a key, and a longer result shows in the first scalar past the field's length:
+        // four bytes more are room enough.
+        let length = key.end &- key.start
+        guard length >= field.count else { return false }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: min(length, field.count &+ 4)) { buffer in
+            guard let written = try? unescape(key, into: buffer), written == field.count else { return false }
+            return field.elementsEqual(buffer.prefix(written))
+        }
     }
 
     /// Consumes a number per the RFC 8259 grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
     mutating func scanNumber() throws(EventDecodingError) {
         if byte(position) == UInt8(ascii: "-") { position &+= 1 }
-        guard position < count else { throw endOfInput(expecting: "digit") }
-        let first = byte(position)
-        if first == UInt8(ascii: "0") {
+        if byte(position) == UInt8(ascii: "0") {
             position &+= 1
-            if position < count && Self.isDigit(byte(position)) {
-                throw invalid(at: position &- 1, "leading zero in number")
-            }
-        } else if Self.isDigit(first) {
-            position &+= 1
-            skipDigits()
+            if Self.isDigit(byte(position)) { throw invalid(at: position &- 1, "leading zero in number") }
         } else {
-            throw unexpected(at: position, expecting: "digit")
+            try scanDigits()
         }
-        if position < count && byte(position) == UInt8(ascii: ".") {
+        if byte(position) == UInt8(ascii: ".") {
             position &+= 1
             try scanDigits()
         }
-        if position < count && byte(position) | 0x20 == UInt8(ascii: "e") {
+        if byte(position) | 0x20 == UInt8(ascii: "e") {
             position &+= 1
-            if position < count && (byte(position) == UInt8(ascii: "+") || byte(position) == UInt8(ascii: "-")) {
-                position &+= 1
-            }
+            if byte(position) == UInt8(ascii: "+") || byte(position) == UInt8(ascii: "-") { position &+= 1 }
             try scanDigits()
         }
     }
 
     /// Consumes one or more digits.
     private mutating func scanDigits() throws(EventDecodingError) {
-        guard position < count else { throw endOfInput(expecting: "digit") }
         guard Self.isDigit(byte(position)) else { throw unexpected(at: position, expecting: "digit") }
-        skipDigits()
+        repeat { position &+= 1 } while Self.isDigit(byte(position))
     }
 
     @inline(__always)
-    private mutating func skipDigits() {
-        while position < count && Self.isDigit(byte(position)) { position &+= 1 }
+    private static func isDigit(_ b: UInt8) -> Bool {
+        b &- UInt8(ascii: "0") < 10
     }
 
     /// Consumes the literal `true`, `false` or `null`.
     mutating func scanLiteral(_ literal: StaticString) throws(EventDecodingError) {
-        let expected = literal.utf8Start
-        for index in 0..<literal.utf8CodeUnitCount {
-            let offset = position &+ index
-            guard offset < count else { throw endOfInput(expecting: "'\(literal)'") }
-            guard byte(offset) == expected[index] else { throw unexpected(at: offset, expecting: "'\(literal)'") }
+        for index in 0..<literal.utf8CodeUnitCount where byte(position &+ index) != literal.utf8Start[index] {
+            throw unexpected(at: position &+ index, expecting: "'\(literal)'")
         }
         position &+= literal.utf8CodeUnitCount
     }
 
-    @inline(__always)
-    static func isDigit(_ b: UInt8) -> Bool {
-        b &- UInt8(ascii: "0") < 10
-    }
-
-    // MARK: - Errors
-
-    /// A syntax error: something other than `expectation` was found at `offset`.
+    /// A syntax error: something other than `expectation` was found at `offset`, or the input ended there.
     @inline(never)
     func unexpected(at offset: Int, expecting expectation: String) -> EventDecodingError {
-        guard offset < count else { return endOfInput(expecting: expectation) }
-        return invalid(at: offset, "expected \(expectation), found \(Self.describe(byte(offset)))")
-    }
-
-    /// A syntax error: the input ended while `expectation` was still required.
-    @inline(never)
-    func endOfInput(expecting expectation: String) -> EventDecodingError {
-        invalid(at: count, "expected \(expectation), found end of input")
+        let found = offset < count ? Self.describe(byte(offset)) : "end of input"
+        return invalid(at: min(offset, count), "expected \(expectation), found \(found)")
     }
 
     /// A syntax error at `offset` with a free-form explanation.
@@ -145,27 +181,17 @@ extension JSONEventDecoder.Scanner {
         EventDecodingError(kind: .notJSON, message: "invalid JSON at byte \(offset): \(detail)", byteOffset: offset)
     }
 
-    /// A container opened at `offset` would exceed the maximum depth.
-    @inline(never)
-    func tooDeep(at offset: Int) -> EventDecodingError {
-        EventDecodingError(
-            kind: .tooDeep,
-            message: "nesting at byte \(offset) exceeds the maximum depth of \(maxDepth)",
-            byteOffset: offset
-        )
-    }
-
     /// Describes an input byte for an error message: printable ASCII quoted, anything else in hex.
     static func describe(_ b: UInt8) -> String {
-        if b >= 0x20 && b < 0x7F { return "'\(Character(Unicode.Scalar(b)))'" }
-        return "byte \(hex(b))"
+        b >= 0x20 && b < 0x7F ? "'\(Character(Unicode.Scalar(b)))'" : "byte \(hex(b))"
     }
 
+    /// A byte as `0x` and two uppercase hexadecimal digits.
     static func hex(_ b: UInt8) -> String {
-        let digits = String(b, radix: 16, uppercase: true)
-        return b < 0x10 ? "0x0\(digits)" : "0x\(digits)"
+        "0x" + hex4(UInt32(b)).dropFirst(2)
     }
 
+    /// A UTF-16 code unit as four uppercase hexadecimal digits.
     static func hex4(_ unit: UInt32) -> String {
         let digits = String(unit, radix: 16, uppercase: true)
         return String(repeating: "0", count: max(0, 4 - digits.count)) + digits

@@ -1,88 +1,52 @@
 extension JSONEventDecoder {
-    /// The type of a JSON value, as far as the decoder cares.
-    enum ValueKind: CustomStringConvertible {
-        case object, array, string, number, boolean, null
+    /// The type of a JSON value, as far as the decoder cares, named with an article for error messages.
+    enum ValueKind: String, CustomStringConvertible {
+        case object = "an object", array = "an array", string = "a string", number = "a number"
+        case boolean = "a boolean", null
 
-        /// The kind with an article, for use in error messages ("an array").
-        var description: String {
-            switch self {
-            case .object: "an object"
-            case .array: "an array"
-            case .string: "a string"
-            case .number: "a number"
-            case .boolean: "a boolean"
-            case .null: "null"
-            }
-        }
+        /// The name with its article ("an array").
+        var description: String { rawValue }
     }
 
-    /// The location of a JSON string's contents (between the quotes) in the input.
-    struct StringToken {
-        /// Offset of the first byte after the opening quote.
-        var start: Int
-        /// Offset of the closing quote.
-        var end: Int
-        /// Whether the contents contain at least one backslash escape.
-        var hasEscapes: Bool
-    }
-
-    /// A bit stack recording, for each open container, whether it is an object or an array.
-    ///
-    /// The first 64 levels live inline; deeper levels (only reachable with `maxDepth > 64`) spill into an array that
-    /// grows by one word per 64 levels, so memory stays linear in the nesting depth.
+    /// A bit stack of the open containers, a set bit for an object: it replaces the recursion of a recursive-descent
+    /// parser. The innermost levels live in one word; each further 64 levels outward spill into an array, which is
+    /// only ever touched beyond the default depth limit of 64.
     struct ContainerStack {
         /// The number of open containers.
         private(set) var depth = 0
-        /// Bit `n` is set when the container at level `n` (zero-based) is an object, for levels below 64.
-        private var inline: UInt64 = 0
-        /// The same bits for levels 64 and deeper, allocated only when needed.
-        private var overflow: [UInt64]?
+        private var bits: UInt64 = 0  // innermost level in bit 0
+        private var spilled: [UInt64]?
 
         /// Whether the innermost open container is an object. Only meaningful when `depth > 0`.
-        var topIsObject: Bool {
-            let level = depth &- 1
-            if level < 64 {
-                return inline & (1 &<< UInt64(level)) != 0
-            }
-            let index = (level &- 64) &>> 6
-            guard let overflow, index < overflow.count else { return false }
-            return overflow[index] & (1 &<< UInt64((level &- 64) & 63)) != 0
-        }
+        var topIsObject: Bool { bits & 1 != 0 }
 
-        /// Opens a container one level deeper than the current innermost one.
+        /// Opens a container one level deeper than the innermost one.
         mutating func push(isObject: Bool) {
-            let level = depth
-            if level < 64 {
-                let mask: UInt64 = 1 &<< UInt64(level)
-                inline = isObject ? inline | mask : inline & ~mask
-            } else {
-                let index = (level &- 64) &>> 6
-                let mask: UInt64 = 1 &<< UInt64((level &- 64) & 63)
-                var words = overflow ?? []
-                overflow = nil  // keep `words` uniquely referenced so the update happens in place
-                if index >= words.count { words.append(0) }
-                words[index] = isObject ? words[index] | mask : words[index] & ~mask
-                overflow = words
+            if depth > 0 && depth & 63 == 0 {
+                if spilled == nil { spilled = [] }
+                spilled?.append(bits)
             }
-            depth = level &+ 1
+            bits = bits &<< 1 | (isObject ? 1 : 0)
+            depth &+= 1
         }
 
         /// Closes the innermost container.
         mutating func pop() {
-            if depth > 0 { depth &-= 1 }
+            depth &-= 1
+            bits &>>= 1
+            if depth > 0 && depth & 63 == 0 { bits = spilled?.popLast() ?? 0 }
         }
     }
 
-    /// A non-recursive, single-pass RFC 8259 validator that also locates the top-level category field.
+    /// A non-recursive, single-pass RFC 8259 validator that also finds the top-level category field.
     ///
-    /// Expects valid UTF-8 input. After a successful ``scan()`` the properties describe the top-level value and the
-    /// first occurrence of the category field.
+    /// It expects valid UTF-8 (``validateUTF8(_:count:)`` runs first), so it only looks at ASCII bytes. After
+    /// ``scan()``, its properties describe the top-level value and the first value of the category field.
     struct Scanner {
-        /// The first byte of the input.
+        /// The input, `count` bytes from `base`.
         let base: UnsafeRawPointer
-        /// The number of bytes in the input.
         let count: Int
-        /// The UTF-8 bytes of the category field name.
+        /// The UTF-8 bytes of the category field's name.
         let field: UnsafeBufferPointer<UInt8>
         /// The deepest accepted nesting of containers.
         let maxDepth: Int
@@ -91,27 +55,18 @@ extension JSONEventDecoder {
         /// The containers that are open at `position`.
         var containers = ContainerStack()
 
-        /// The type of the top-level value.
+        /// The type and offset of the top-level value.
         var topLevelKind = ValueKind.null
-        /// The offset of the top-level value.
         var topLevelOffset = 0
-        /// The type of the category field's value, or `nil` if the field does not occur at top level.
+        /// The type of the field's first value, or `nil` if the top-level object has no such key; its offset, and
+        /// its contents when it is a string.
         var fieldKind: ValueKind?
-        /// The offset of the category field's value.
         var fieldOffset = 0
-        /// The contents of the category field's value when it is a string.
         var fieldString = StringToken(start: 0, end: 0, hasEscapes: false)
-        /// The offset of the second occurrence of the category key in the top-level object, if any.
+        /// The offset of the field's second key in the top-level object, if any.
         var duplicateFieldOffset: Int?
-        /// Set between a matching top-level key and its value.
-        private var fieldValuePending = false
-
-        init(base: UnsafeRawPointer, count: Int, field: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
-            self.base = base
-            self.count = count
-            self.field = field
-            self.maxDepth = maxDepth
-        }
+        /// Set between the field's first key and its value.
+        var fieldValuePending = false
 
         /// Validates the whole input as exactly one JSON value surrounded by optional whitespace.
         mutating func scan() throws(EventDecodingError) {
@@ -121,23 +76,21 @@ extension JSONEventDecoder {
                 // `position` is at the first byte of a value; whitespace has been skipped.
                 let isFieldValue = fieldValuePending
                 fieldValuePending = false
-                guard position < count else { throw endOfInput(expecting: "a JSON value") }
                 let start = position
                 switch byte(start) {
                 case UInt8(ascii: "{"):
                     note(.object, at: start, isFieldValue: isFieldValue)
                     try open(isObject: true)
-                    if position < count && byte(position) == UInt8(ascii: "}") {
-                        position &+= 1
-                        containers.pop()
-                    } else {
+                    guard byte(position) == UInt8(ascii: "}") else {
                         try scanKeyAndColon(isFirstMember: true)
                         continue value
                     }
+                    position &+= 1
+                    containers.pop()
                 case UInt8(ascii: "["):
                     note(.array, at: start, isFieldValue: isFieldValue)
                     try open(isObject: false)
-                    guard position < count, byte(position) == UInt8(ascii: "]") else { continue value }
+                    guard byte(position) == UInt8(ascii: "]") else { continue value }
                     position &+= 1
                     containers.pop()
                 case UInt8(ascii: "\""):
@@ -167,7 +120,6 @@ extension JSONEventDecoder {
                         return
                     }
                     let inObject = containers.topIsObject
-                    guard position < count else { throw endOfInput(expecting: Self.memberSeparator(inObject)) }
                     let next = byte(position)
                     if next == UInt8(ascii: ",") {
                         position &+= 1
@@ -176,7 +128,7 @@ extension JSONEventDecoder {
                         continue value
                     }
                     guard next == (inObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) else {
-                        throw unexpected(at: position, expecting: Self.memberSeparator(inObject))
+                        throw unexpected(at: position, expecting: inObject ? "',' or '}'" : "',' or ']'")
                     }
                     position &+= 1
                     containers.pop()
@@ -184,22 +136,17 @@ extension JSONEventDecoder {
             }
         }
 
-        /// What may follow a member of the innermost container, for error messages.
-        private static func memberSeparator(_ inObject: Bool) -> String {
-            inObject ? "',' or '}'" : "',' or ']'"
-        }
-
-        /// The input byte at `offset`, which the caller has checked to be in bounds.
+        /// The input byte at `offset`, or 0 past the end. The grammar never accepts a 0 byte outside a string, so a
+        /// caller that finds it reports ``unexpected(at:expecting:)``, which tells the end of input apart.
         @inline(__always)
         func byte(_ offset: Int) -> UInt8 {
-            assert(offset >= 0 && offset < count, "scanner read out of bounds")
-            return base.load(fromByteOffset: offset, as: UInt8.self)
+            offset < count ? base.load(fromByteOffset: offset, as: UInt8.self) : 0
         }
 
         /// Skips the four JSON whitespace bytes: space, tab, line feed and carriage return.
         @inline(__always)
         mutating func skipWhitespace() {
-            while position < count {
+            while true {
                 let b = byte(position)
                 guard b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 else { return }
                 position &+= 1
@@ -218,7 +165,13 @@ extension JSONEventDecoder {
 
         /// Consumes an opening bracket or brace and any whitespace after it, enforcing the depth limit.
         private mutating func open(isObject: Bool) throws(EventDecodingError) {
-            guard containers.depth < maxDepth else { throw tooDeep(at: position) }
+            guard containers.depth < maxDepth else {
+                throw EventDecodingError(
+                    kind: .tooDeep,
+                    message: "nesting at byte \(position) exceeds the maximum depth of \(maxDepth)",
+                    byteOffset: position
+                )
+            }
             containers.push(isObject: isObject)
             position &+= 1
             skipWhitespace()
@@ -228,12 +181,12 @@ extension JSONEventDecoder {
         ///
         /// - Parameter isFirstMember: Whether the key directly follows `{` (so `}` would also have been acceptable).
         private mutating func scanKeyAndColon(isFirstMember: Bool) throws(EventDecodingError) {
-            guard position < count, byte(position) == UInt8(ascii: "\"") else {
+            guard byte(position) == UInt8(ascii: "\"") else {
                 throw unexpected(at: position, expecting: isFirstMember ? "string key or '}'" : "string key")
             }
             let keyOffset = position
             let key = try scanString()
-            if containers.depth == 1 && JSONEventDecoder.string(key, in: base, equals: field) {
+            if containers.depth == 1 && isField(key) {
                 if fieldKind == nil {
                     fieldValuePending = true
                 } else if duplicateFieldOffset == nil {
@@ -241,7 +194,7 @@ extension JSONEventDecoder {
                 }
             }
             skipWhitespace()
-            guard position < count, byte(position) == UInt8(ascii: ":") else {
+            guard byte(position) == UInt8(ascii: ":") else {
                 throw unexpected(at: position, expecting: "':' after object key")
             }
             position &+= 1
