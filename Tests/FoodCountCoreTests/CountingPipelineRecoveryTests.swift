@@ -13,6 +13,17 @@ final class CountingPipelineRecoveryTests: XCTestCase {
 
     private func soups(_ count: Int) -> [String] { Array(repeating: #"{"food": "soup"}"#, count: count) }
 
+    /// A pipeline over `source` and an open store that fails every commit until the test says otherwise.
+    private func pipelineOverAFailingStore(
+        _ source: InMemoryEventSource,
+        _ configuration: CountingPipeline.Configuration
+    ) -> (CountingPipeline, GatedCountStore) {
+        let store = GatedCountStore()
+        store.open()
+        store.failing = true
+        return (CountingPipeline(source: source, store: store, configuration: configuration), store)
+    }
+
     /// The store fails past the retry budget (consumption pauses), another member stores offsets meanwhile,
     /// and the next retry is fenced for every pending partition. Without `failuresOutlived()` the schedule
     /// stays `.failing` with nothing pending, `decide` answers `.poll` for ever, and the paused partition is
@@ -20,12 +31,9 @@ final class CountingPipelineRecoveryTests: XCTestCase {
     func testAFencedRetryThatLeavesNothingPendingResumesConsumption() throws {
         let source = InMemoryEventSource(assignOnStart: [p0])
         source.append(strings: soups(10), to: p0)
-        let store = GatedCountStore()
-        store.open()
-        store.failing = true
-        let pipeline = CountingPipeline(
-            source: source, store: store,
-            configuration: .init(
+        let (pipeline, store) = pipelineOverAFailingStore(
+            source,
+            .init(
                 maxBatchDelay: .milliseconds(5), pollTimeout: .milliseconds(20), retry: fastRetry,
                 retryBudget: .milliseconds(30)))
         let stop = start(pipeline)
@@ -54,12 +62,9 @@ final class CountingPipelineRecoveryTests: XCTestCase {
     /// partition would stay paused for ever.
     func testARevocationThatOutlastsTheRetryBudgetDoesNotLeaveTheKeptPartitionPaused() throws {
         let source = InMemoryEventSource(assignOnStart: [p0, p1])
-        let store = GatedCountStore()
-        store.open()
-        store.failing = true
-        let pipeline = CountingPipeline(
-            source: source, store: store,
-            configuration: .init(
+        let (pipeline, store) = pipelineOverAFailingStore(
+            source,
+            .init(
                 maxBatchEvents: 10, maxBatchDelay: .seconds(60), idleFlushDelay: nil, pollTimeout: .milliseconds(20),
                 pollBatchSize: 10, retry: fastRetry, retryBudget: .milliseconds(50),
                 revocationRetryBudget: .milliseconds(300)))
