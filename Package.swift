@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "FoodCountKafka", targets: ["FoodCountKafka"]),
         .library(name: "KafkaClient", targets: ["KafkaClient"]),
         .library(name: "SQLiteStore", targets: ["SQLiteStore"]),
+        .library(name: "PostgresStore", targets: ["PostgresStore"]),
         .executable(name: "consumer", targets: ["consumer"]),
         .executable(name: "datafeed", targets: ["datafeed"]),
         .executable(name: "api", targets: ["api"]),
@@ -31,6 +32,8 @@ let package = Package(
         // `swift package generate-documentation` (DocC catalogs in Sources/*/*.docc).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
     ],
     targets: [
         .systemLibrary(
@@ -97,6 +100,18 @@ let package = Package(
                 "FoodCountCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The count store and reader on a PostgreSQL server, for deployments that outgrow one host.
+        .target(
+            name: "PostgresStore",
+            dependencies: [
+                "FoodCountCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -210,6 +225,17 @@ let package = Package(
             dependencies: [
                 "SQLiteStore", "FoodCountCore", "FoodCountTesting", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PostgresStoreTests",
+            dependencies: [
+                "PostgresStore", "FoodCountCore", "FoodCountTesting", "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

@@ -3,8 +3,9 @@ import Synchronization
 
 /// Where the test suite finds the embedded broker, the built executables and the Python client.
 ///
-/// `scripts/test` sets `FOODCOUNT_TEST_BROKER`, `FOODCOUNT_TANSU`, `FOODCOUNT_BIN` and `FOODCOUNT_PYTHON`.
-/// Without them (a bare `swift test`), the suite starts its own broker from `.venv` once per process.
+/// `scripts/test` sets `FOODCOUNT_TEST_BROKER`, `FOODCOUNT_TEST_POSTGRES`, `FOODCOUNT_TANSU`, `FOODCOUNT_BIN`
+/// and `FOODCOUNT_PYTHON`. Without them (a bare `swift test`), the suite starts its own broker from `.venv`
+/// and its own PostgreSQL server once per process.
 public enum TestEnvironment {
     /// The package root.
     public static let packageRoot: URL = {
@@ -43,6 +44,15 @@ public enum TestEnvironment {
         get throws {
             if let broker = environment["FOODCOUNT_TEST_BROKER"] { return broker }
             return try SharedBroker.instance.get().address
+        }
+    }
+
+    /// The URL of a PostgreSQL server's `postgres` database as its superuser, for tests that create databases
+    /// of their own: `FOODCOUNT_TEST_POSTGRES` (set by `scripts/test`), or a server this process starts.
+    public static var postgres: String {
+        get throws {
+            if let url = environment["FOODCOUNT_TEST_POSTGRES"] { return url }
+            return try SharedPostgres.instance.get()
         }
     }
 

@@ -1,0 +1,139 @@
+import FoodCountCore
+import Logging
+import PostgresNIO
+
+/// The `CountStore` on a PostgreSQL server, which many consumer hosts share: counts in `food_counts`, offsets
+/// in `foodcount_offsets`, both written in one transaction per batch.
+///
+/// Fencing is by conditional update: a partition's offset moves only from the value the batch expects
+/// (`UPDATE … WHERE next_offset = expected`), and a first commit inserts only when no row exists
+/// (`INSERT … ON CONFLICT DO NOTHING`). A batch any of whose partitions is stale writes nothing. At
+/// `READ COMMITTED` a conditional update waits for a concurrent one and re-checks its condition, so two
+/// members can never both move one offset on.
+///
+/// Methods block: each waits for postgres-nio's future on the store's own event loop. Call them from a
+/// thread of your own (the pipeline's), not from Swift's cooperative pool.
+public final class PostgresCountStore: CountStore {
+    private let session: PostgresSession
+    private let group: String
+
+    /// Connects, creates the tables when missing and checks their shape.
+    /// - Parameters:
+    ///   - configuration: The database, consumer group and timeouts.
+    ///   - logger: Where postgres-nio logs.
+    /// - Throws: `StoreError`: `unavailable` when the server cannot be reached, `incompatible` for tables of
+    ///   another shape, `read_only` when the database refuses writes.
+    public init(configuration: Configuration, logger: Logger = Logger(label: "foodcount.store.postgres"))
+        throws(StoreError)
+    {
+        group = configuration.consumerGroup
+        session = PostgresSession(
+            location: configuration.location, lockTimeout: configuration.lockTimeout,
+            connectTimeout: configuration.connectTimeout, logger: logger)
+        do {
+            try session.transaction(context: "preparing the tables") { transaction throws(StoreError) in
+                try PostgresSchema.prepare(transaction)
+            }
+        } catch {
+            session.close()
+            throw error
+        }
+    }
+
+    /// Implements `CountStore.storedOffsets`.
+    public func storedOffsets(for partitions: [SourcePartition]) throws(StoreError) -> [SourcePartition: Int64] {
+        var result: [SourcePartition: Int64] = [:]
+        for (partition, offset, _) in try storedRows(of: partitions, context: "reading stored offsets") {
+            result[partition] = offset
+        }
+        return result
+    }
+
+    /// Implements `CountStore.storedLogIDs`: the topic IDs stored with the offsets.
+    public func storedLogIDs(for partitions: [SourcePartition]) throws(StoreError) -> [SourcePartition: String] {
+        var result: [SourcePartition: String] = [:]
+        for (partition, _, logID) in try storedRows(of: partitions, context: "reading stored topic IDs") {
+            result[partition] = logID
+        }
+        return result
+    }
+
+    /// Implements `CountStore.commit`. Categories are stored in their canonical form (``CategoryForm``).
+    public func commit(_ batch: CountBatch) throws(StoreError) {
+        guard !batch.offsets.isEmpty || !batch.deltas.isEmpty else { return }
+        var deltas: [String: Int64] = [:]
+        for (category, delta) in batch.deltas where delta != 0 {
+            deltas[CategoryForm.canonical(category), default: 0] += delta
+        }
+        let categories = deltas.keys.sorted()
+        let counts = categories.map { deltas[$0] ?? 0 }
+        let group = self.group
+        try session.transaction(context: "committing a batch of \(batch.eventCount) events") {
+            transaction throws(StoreError) in
+            // Partitions in a fixed order, so that members lock rows in the same order.
+            var fenced: [SourcePartition] = []
+            for (partition, advance) in batch.offsets.sorted(by: { $0.key < $1.key }) {
+                let result: PostgresQueryResult
+                if let expected = advance.expected {
+                    result = try transaction.run(
+                        """
+                        UPDATE foodcount_offsets SET next_offset = \(advance.next),
+                            topic_id = COALESCE(\(advance.logID), topic_id), updated_at = now()
+                        WHERE consumer_group = \(group) AND topic = \(partition.topic)
+                            AND partition = \(partition.partition) AND next_offset = \(expected)
+                        """)
+                } else {
+                    result = try transaction.run(
+                        """
+                        INSERT INTO foodcount_offsets (consumer_group, topic, partition, next_offset, topic_id)
+                        VALUES (\(group), \(partition.topic), \(partition.partition), \(advance.next), \(advance.logID))
+                        ON CONFLICT DO NOTHING
+                        """)
+                }
+                if result.metadata.rows != 1 { fenced.append(partition) }
+            }
+            guard fenced.isEmpty else {
+                throw StoreError(
+                    code: .fenced, message: "another member moved these partitions' offsets on; the batch is stale",
+                    partitions: fenced)
+            }
+            guard !categories.isEmpty else { return }
+            try transaction.run(
+                """
+                INSERT INTO food_counts (category, count)
+                SELECT * FROM unnest(\(categories)::text[], \(counts)::bigint[])
+                ON CONFLICT (category) DO UPDATE SET count = food_counts.count + excluded.count
+                """)
+        }
+    }
+
+    /// Closes the connection. A store used after closing connects again.
+    public func close() {
+        session.close()
+    }
+
+    /// This group's offset rows for some partitions.
+    private func storedRows(
+        of partitions: [SourcePartition], context: String
+    ) throws(StoreError) -> [(SourcePartition, Int64, String?)] {
+        guard !partitions.isEmpty else { return [] }
+        let wanted = Set(partitions)
+        let topics = Array(Set(partitions.map(\.topic))).sorted()
+        let group = self.group
+        return try session.transaction(context: context) { transaction throws(StoreError) in
+            let rows = try transaction.run(
+                """
+                SELECT topic, partition, next_offset, topic_id FROM foodcount_offsets
+                WHERE consumer_group = \(group) AND topic = ANY(\(topics))
+                """)
+            var result: [(SourcePartition, Int64, String?)] = []
+            for row in rows {
+                let (topic, number, offset, logID) = try PostgresSchema.decode(
+                    (String, Int32, Int64, String?).self, row)
+                let partition = SourcePartition(topic: topic, partition: number)
+                if wanted.contains(partition) { result.append((partition, offset, logID)) }
+            }
+            return result
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import FoodCountCore
+import PostgresNIO
+
+/// The tables in PostgreSQL: the contract's counts table, and the consumer's offsets in a table of their own.
+///
+/// `food_counts` has the contract's shape with PostgreSQL's types: `count` is a `BIGINT` because a
+/// PostgreSQL `INTEGER` has 32 bits where SQLite's has 64. The consumer creates the tables when they are
+/// missing and never alters an existing one.
+public enum PostgresSchema {
+    /// The statement that creates the counts table.
+    public static let createCountsTable = """
+        CREATE TABLE IF NOT EXISTS food_counts (
+            category TEXT   NOT NULL PRIMARY KEY,
+            count    BIGINT NOT NULL DEFAULT 0 CHECK (count >= 0)
+        )
+        """
+
+    /// The statement that creates the offsets table: the next offset per consumer group and partition, and
+    /// the identity of the log it belongs to (Kafka's topic ID).
+    public static let createOffsetsTable = """
+        CREATE TABLE IF NOT EXISTS foodcount_offsets (
+            consumer_group TEXT        NOT NULL,
+            topic          TEXT        NOT NULL,
+            partition      INTEGER     NOT NULL,
+            next_offset    BIGINT      NOT NULL,
+            topic_id       TEXT,
+            updated_at     TIMESTAMPTZ NOT NULL DEFAULT now(),
+            PRIMARY KEY (consumer_group, topic, partition)
+        )
+        """
+
+    /// The columns each table must have, with `information_schema`'s data types.
+    static let requiredColumns: [String: [String: String]] = [
+        "food_counts": ["category": "text", "count": "bigint"],
+        "foodcount_offsets": [
+            "consumer_group": "text", "topic": "text", "partition": "integer", "next_offset": "bigint",
+            "topic_id": "text",
+        ],
+    ]
+
+    /// Creates the missing tables (under an advisory lock, so that members starting together do not race)
+    /// and checks that existing ones have the expected columns.
+    static func prepare(_ transaction: PostgresSession.Transaction) throws(StoreError) {
+        try transaction.run("SELECT pg_advisory_xact_lock(hashtext('foodcount.schema'))")
+        for (table, create) in [("food_counts", createCountsTable), ("foodcount_offsets", createOffsetsTable)] {
+            let exists = try transaction.run("SELECT to_regclass(\(table)) IS NOT NULL")
+            if try !decode(Bool.self, exists.first) {
+                try transaction.run(PostgresQuery(unsafeSQL: create))
+            }
+        }
+        let rows = try transaction.run(
+            """
+            SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns
+            WHERE table_schema = current_schema() AND table_name IN ('food_counts', 'foodcount_offsets')
+            """)
+        var found: [String: [String: String]] = [:]
+        for row in rows {
+            let (table, column, type) = try decode((String, String, String).self, row)
+            found[table, default: [:]][column] = type
+        }
+        for (table, columns) in requiredColumns.sorted(by: { $0.key < $1.key }) {
+            for (column, type) in columns.sorted(by: { $0.key < $1.key }) where found[table]?[column] != type {
+                throw StoreError(
+                    code: .incompatible,
+                    message: "table \(table) has no \(type) column '\(column)' (found \(found[table] ?? [:])); "
+                        + "see docs/deployment.md")
+            }
+        }
+    }
+
+    /// Decodes a row, mapping a decoding failure to an `incompatible` store error.
+    static func decode<each Column: PostgresDecodable>(
+        _ type: (repeat each Column).Type, _ row: PostgresRow?
+    ) throws(StoreError) -> (repeat each Column) {
+        guard let row else { throw StoreError(code: .other, message: "the server returned no row") }
+        do {
+            return try row.decode(type)
+        } catch {
+            throw StoreError(code: .incompatible, message: "unexpected column types: \(error)")
+        }
+    }
+}

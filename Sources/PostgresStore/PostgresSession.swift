@@ -1,0 +1,121 @@
+import FoodCountCore
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+import Synchronization
+
+/// One PostgreSQL connection for callers that block (the pipeline's thread): each call starts work on a
+/// dedicated event loop and waits for its future, so no thread of Swift's cooperative pool is ever blocked
+/// by the store. Reconnects at next use after the connection dropped.
+final class PostgresSession: Sendable {
+    /// The store's own event loop: postgres-nio's I/O runs here, never on the caller's thread.
+    static let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
+    private let location: PostgresLocation
+    private let lockTimeout: Duration
+    private let connectTimeout: Duration
+    private let logger: Logger
+    private let connection = Mutex<PostgresConnection?>(nil)
+    private let nextID = Atomic<Int>(1)
+
+    /// Creates a session; it connects at first use.
+    init(location: PostgresLocation, lockTimeout: Duration, connectTimeout: Duration, logger: Logger) {
+        self.location = location
+        self.lockTimeout = lockTimeout
+        self.connectTimeout = connectTimeout
+        self.logger = logger
+    }
+
+    deinit {
+        // Closing completes on the event loop; the callback keeps the connection until it has.
+        if let current = connection.withLock({ $0 }) { current.close().whenComplete { _ in _ = current } }
+    }
+
+    /// Runs statements in one transaction; rolls back and rethrows when `body` throws.
+    func transaction<Value>(
+        context: String, _ body: (Transaction) throws(StoreError) -> Value
+    ) throws(StoreError) -> Value {
+        let connection = try currentConnection(context: context)
+        let transaction = Transaction(connection: connection, logger: logger, context: context)
+        do {
+            try transaction.run("BEGIN ISOLATION LEVEL READ COMMITTED")
+            let value = try body(transaction)
+            try transaction.run("COMMIT")
+            return value
+        } catch {
+            if connection.isClosed {
+                drop(connection)
+            } else {
+                do { try transaction.run("ROLLBACK") } catch { drop(connection) }
+            }
+            throw error
+        }
+    }
+
+    /// Closes the connection; the next use opens another.
+    func close() {
+        guard
+            let current = connection.withLock({ current in
+                defer { current = nil }; return current
+            })
+        else { return }
+        try? current.close().wait()
+    }
+
+    /// The open connection, connecting first when there is none or it dropped.
+    private func currentConnection(context: String) throws(StoreError) -> PostgresConnection {
+        if let current = connection.withLock({ $0 }), !current.isClosed { return current }
+        let configuration = location.connectionConfiguration(connectTimeout: connectTimeout)
+        let fresh: PostgresConnection
+        do {
+            fresh = try PostgresConnection.connect(
+                on: Self.eventLoopGroup.next(), configuration: configuration,
+                id: nextID.wrappingAdd(1, ordering: .relaxed).oldValue, logger: logger
+            ).wait()
+        } catch {
+            throw StoreError(postgres: error, context: "\(context): connecting to \(location)")
+        }
+        do {
+            let milliseconds =
+                lockTimeout.components.seconds * 1000
+                + lockTimeout.components.attoseconds / 1_000_000_000_000_000
+            _ = try fresh.query(PostgresQuery(unsafeSQL: "SET lock_timeout = \(milliseconds)"), logger: logger).wait()
+        } catch {
+            try? fresh.close().wait()
+            throw StoreError(postgres: error, context: "\(context): setting the lock timeout")
+        }
+        let previous = connection.withLock { current in
+            defer { current = fresh }
+            return current
+        }
+        if let previous { try? previous.close().wait() }
+        return fresh
+    }
+
+    private func drop(_ dropped: PostgresConnection) {
+        let wasCurrent = connection.withLock { current in
+            guard current === dropped else { return false }
+            current = nil
+            return true
+        }
+        if wasCurrent { try? dropped.close().wait() }
+    }
+
+    /// Statements inside a transaction, each waited for.
+    struct Transaction {
+        let connection: PostgresConnection
+        let logger: Logger
+        let context: String
+
+        /// Runs a statement and collects its rows.
+        @discardableResult
+        func run(_ query: PostgresQuery) throws(StoreError) -> PostgresQueryResult {
+            do {
+                return try connection.query(query, logger: logger).wait()
+            } catch {
+                throw StoreError(postgres: error, context: context)
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+# Shared helpers for scripts: a throwaway PostgreSQL server on loopback, for tests and benchmarks.
+# Source it (it defines functions), or run it: `scripts/lib/postgres.sh start DIR PORT` / `stop DIR`.
+#
+# initdb and postgres refuse to run as root, so as root the server runs as the unprivileged user
+# $FOODCOUNT_POSTGRES_USER (default nobody), which owns the data folder. The server trusts every local
+# connection (it listens on 127.0.0.1 only, has no Unix socket, and lives as long as one test run), its
+# superuser is `postgres`, and autovacuum is off so that nothing reads the tables behind a test's back.
+
+# The folder with PostgreSQL's programs: Debian's newest /usr/lib/postgresql/N/bin, else the PATH's.
+postgres_bindir() {
+  local dir
+  dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
+  if [ -n "$dir" ] && [ -x "$dir/initdb" ]; then
+    echo "$dir"
+  elif command -v initdb >/dev/null 2>&1; then
+    dirname "$(command -v initdb)"
+  else
+    echo "PostgreSQL is not installed (run scripts/bootstrap)" >&2
+    return 1
+  fi
+}
+
+# Runs a command as the server's user (as root) or as ourselves.
+as_postgres_user() {
+  if [ "$(id -u)" -eq 0 ]; then
+    runuser -u "${FOODCOUNT_POSTGRES_USER:-nobody}" -- "$@"
+  else
+    "$@"
+  fi
+}
+
+# start_postgres DIR PORT: creates a fresh cluster in DIR/data and starts it on 127.0.0.1:PORT; its URL
+# (database postgres, superuser postgres) is postgres://postgres@127.0.0.1:PORT/postgres.
+start_postgres() {
+  local dir=$1 port=$2 bin
+  bin="$(postgres_bindir)" || return 1
+  rm -rf "$dir"
+  mkdir -p "$dir/data"
+  if [ "$(id -u)" -eq 0 ]; then chown -R "${FOODCOUNT_POSTGRES_USER:-nobody}" "$dir"; fi
+  chmod 700 "$dir/data"
+  if ! as_postgres_user "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 \
+    >"$dir/initdb.log" 2>&1; then
+    echo "initdb failed; its log:" >&2
+    cat "$dir/initdb.log" >&2
+    return 1
+  fi
+  if ! as_postgres_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='' -c autovacuum=off -c fsync=off -c max_connections=200" \
+    start >/dev/null; then
+    echo "PostgreSQL did not start on port $port; its log:" >&2
+    cat "$dir/server.log" >&2
+    return 1
+  fi
+}
+
+# stop_postgres DIR: stops the server started in DIR (fast: disconnects clients) and removes DIR.
+stop_postgres() {
+  local dir=$1 bin
+  bin="$(postgres_bindir)" || return 0
+  if [ -f "$dir/data/postmaster.pid" ]; then
+    as_postgres_user "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+  rm -rf "$dir"
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  set -euo pipefail
+  case "${1:-}" in
+    start) start_postgres "$2" "$3" ;;
+    stop) stop_postgres "$2" ;;
+    *)
+      echo "usage: $0 start DIR PORT | stop DIR" >&2
+      exit 2
+      ;;
+  esac
+fi
