@@ -18,6 +18,10 @@ public struct PostgresError: Error, Sendable, Hashable, CustomStringConvertible 
         self.message = message
     }
 
-    /// The SQLSTATE and the message, as `[SQLSTATE 25006] cannot execute UPDATE in a read-only transaction`.
-    public var description: String { "[SQLSTATE \(sqlState ?? "none")] \(message)" }
+    /// The end of a `StoreError`'s description, whose message already has the server's: `[SQLSTATE 25006]`,
+    /// or the client's message when the server did not answer (`[no SQLSTATE] connectionError: …`).
+    public var description: String {
+        if let sqlState { return "[SQLSTATE \(sqlState)]" }
+        return "[no SQLSTATE] \(message)"
+    }
 }

@@ -14,7 +14,7 @@ extension StoreError {
         }
         guard let error = error as? PSQLError else {
             self.init(
-                code: .unavailable, message: "\(context): \(error)",
+                code: .unavailable, message: "\(context): the connection failed",
                 underlying: PostgresError(sqlState: nil, message: "\(error)"))
             return
         }
@@ -22,7 +22,7 @@ extension StoreError {
             // The connection failed, was refused or dropped: the server may be back in a moment.
             let message = "\(error.code)\(error.underlying.map { ": \($0)" } ?? "")"
             self.init(
-                code: .unavailable, message: "\(context): \(message)",
+                code: .unavailable, message: "\(context): the connection failed",
                 underlying: PostgresError(sqlState: nil, message: message))
             return
         }

@@ -1,0 +1,123 @@
+import FoodCountCore
+import Foundation
+import Synchronization
+import TestSupport
+import XCTest
+
+@testable import PostgresStore
+
+/// What the PostgreSQL store adds to the conformance suite: its error codes, a connection the server ends,
+/// and tables of another shape.
+final class PostgresCountStoreTests: XCTestCase {
+    private let p0 = SourcePartition(topic: "store", partition: 0)
+
+    func testSQLStatesMapToTheBackendNeutralCodes() {
+        let expected: [String: StoreError.Code] = [
+            "40001": .busy, "40P01": .busy, "55P03": .busy, "53300": .busy,
+            "57P01": .unavailable, "57P02": .unavailable, "57P03": .unavailable, "08006": .unavailable,
+            "28P01": .unavailable, "3D000": .unavailable,
+            "25006": .readOnly, "42501": .readOnly,
+            "XX001": .corrupt, "XX002": .corrupt,
+            "53100": .io, "58030": .io,
+            "42P01": .incompatible, "42703": .incompatible,
+            "23505": .other, "22003": .other,
+        ]
+        for (state, code) in expected.sorted(by: { $0.key < $1.key }) {
+            XCTAssertEqual(StoreError.code(forSQLState: state), code, "SQLSTATE \(state)")
+        }
+        for transient in ["40001", "40P01", "57P01", "25006"] {
+            XCTAssertTrue(StoreError(code: StoreError.code(forSQLState: transient), message: "").isTransient, transient)
+        }
+    }
+
+    func testAConnectionTheServerEndedIsOpenedAgainAndOneEndedMidCommitFailsAsTransientThenTheRetrySucceeds()
+        throws
+    {
+        let database = try PostgresTestDatabase()
+        defer { try? database.drop() }
+        let store = try PostgresCountStore(configuration: .init(location: database.location, lockTimeout: .seconds(30)))
+        defer { store.close() }
+        try store.commit(CountBatch(deltas: ["soup": 1], offsets: [p0: .init(expected: nil, next: 1)], eventCount: 1))
+
+        // Between commits: an administrator ends the store's session; the next commit connects again.
+        XCTAssertEqual(try terminateStoreSessions(database, waitingForALock: false), ["1"])
+        try store.commit(CountBatch(deltas: ["soup": 1], offsets: [p0: .init(expected: 1, next: 2)], eventCount: 1))
+
+        // During a commit: the store waits for another transaction's lock when its session is ended (57P01).
+        let locker = try database.connect()
+        try locker.execute("BEGIN")
+        try locker.execute("LOCK TABLE food_counts IN ACCESS EXCLUSIVE MODE")
+        let batch = CountBatch(deltas: ["soup": 2], offsets: [p0: .init(expected: 2, next: 4)], eventCount: 2)
+        let failure = Mutex<(any Error)?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            do { try store.commit(batch) } catch { failure.withLock { $0 = error } }
+            done.signal()
+        }
+        let ended = eventually(timeout: 10) {
+            (try? self.terminateStoreSessions(database, waitingForALock: true)) == ["1"]
+        }
+        XCTAssertTrue(ended, "the store's session never waited for the lock")
+        XCTAssertEqual(done.wait(timeout: .now() + 20), .success)
+        try locker.execute("ROLLBACK")
+        try locker.close()
+        let error = failure.withLock { $0 }
+        guard let error = error as? StoreError else {
+            return XCTFail("expected a StoreError: \(String(describing: error))")
+        }
+        XCTAssertEqual(error.code, .unavailable, "\(error)")
+        XCTAssertTrue(error.isTransient, "\(error)")
+        XCTAssertNotNil(error.underlying as? PostgresError, "\(error)")
+        XCTAssertEqual(try store.storedOffsets(for: [p0]), [p0: 2], "the ended commit wrote nothing")
+
+        try store.commit(batch)
+        XCTAssertEqual(try store.storedOffsets(for: [p0]), [p0: 4])
+        let counts = try database.execute("SELECT count::text FROM food_counts WHERE category = 'soup'")
+        XCTAssertEqual(counts, ["4"])
+    }
+
+    /// Ends the store's sessions on the database (those waiting for a lock only, if asked); returns how many.
+    private func terminateStoreSessions(_ database: PostgresTestDatabase, waitingForALock: Bool) throws -> [String] {
+        try database.executeOnServer(
+            """
+            SELECT count(pg_terminate_backend(pid))::text FROM pg_stat_activity
+            WHERE datname = '\(database.location.database)' AND application_name = 'foodcount'
+            \(waitingForALock ? "AND wait_event_type = 'Lock'" : "")
+            """)
+    }
+
+    func testARefusedCommitNamesTheSQLStateAndARoleThatMayOnlyReadFailsAsReadOnly() throws {
+        let database = try PostgresTestDatabase()
+        defer { try? database.drop() }
+        let store = try PostgresCountStore(configuration: .init(location: database.location))
+        store.close()
+        let role = "reader_\(database.location.database)"
+        try database.executeOnServer("CREATE ROLE \(role) LOGIN")
+        defer {
+            _ = try? database.execute("DROP OWNED BY \(role)")
+            _ = try? database.executeOnServer("DROP ROLE IF EXISTS \(role)")
+        }
+        try database.execute("GRANT SELECT ON food_counts, foodcount_offsets TO \(role)")
+        var location = database.location
+        location.username = role
+        let reader = try PostgresCountStore(configuration: .init(location: location))
+        defer { reader.close() }
+        XCTAssertEqual(try reader.storedOffsets(for: [p0]), [:])
+        XCTAssertThrowsError(
+            try reader.commit(CountBatch(deltas: ["soup": 1], offsets: [p0: .init(expected: nil, next: 1)]))
+        ) { error in
+            XCTAssertEqual((error as? StoreError)?.code, .readOnly, "\(error)")
+            XCTAssertEqual(((error as? StoreError)?.underlying as? PostgresError)?.sqlState, "42501", "\(error)")
+        }
+    }
+
+    func testRefusesACountsTableOfAnotherShape() throws {
+        let database = try PostgresTestDatabase()
+        defer { try? database.drop() }
+        try database.execute("CREATE TABLE food_counts (category TEXT PRIMARY KEY, count TEXT)")
+        XCTAssertThrowsError(try PostgresCountStore(configuration: .init(location: database.location))) { error in
+            XCTAssertEqual((error as? StoreError)?.code, .incompatible, "\(error)")
+            XCTAssertTrue("\(error)".contains("count"), "\(error)")
+        }
+    }
+}
