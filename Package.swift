@@ -72,7 +72,7 @@ let package = Package(
         .target(
             name: "FoodCountSettings",
             dependencies: [
-                "FoodCountCore", "FoodCountObservability", "KafkaClient",
+                "FoodCountCore", "FoodCountObservability", "KafkaClient", "PostgresStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -120,7 +120,7 @@ let package = Package(
             name: "consumer",
             dependencies: [
                 "FoodCountCore", "FoodCountSettings", "FoodCountKafka", "FoodCountObservability", "KafkaClient",
-                "SQLiteStore",
+                "SQLiteStore", "PostgresStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -145,7 +145,7 @@ let package = Package(
         .executableTarget(
             name: "api",
             dependencies: [
-                "FoodCountCore", "FoodCountSettings", "FoodCountObservability", "SQLiteStore",
+                "FoodCountCore", "FoodCountSettings", "FoodCountObservability", "SQLiteStore", "PostgresStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -11,7 +11,7 @@ import Foundation
 /// `Configuration` when a variable is not set.
 public struct Settings: Sendable {
     /// The variables that hold secrets.
-    public static let secretNames: Set<String> = ["KAFKA_SASL_PASSWORD", "KAFKA_SSL_KEY_PASSWORD"]
+    public static let secretNames: Set<String> = ["DATABASE_URL", "KAFKA_SASL_PASSWORD", "KAFKA_SSL_KEY_PASSWORD"]
 
     private let reader: ConfigReader
 

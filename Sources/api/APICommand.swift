@@ -5,6 +5,7 @@ import FoodCountSettings
 import Foundation
 import Hummingbird
 import Logging
+import PostgresStore
 import SQLiteStore
 
 /// `api`: serves the counts over HTTP.
@@ -22,7 +23,10 @@ struct APICommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (env PORT; default \(Self.defaultPort)).")
     var port: Int?
 
-    @Option(help: "The SQLite database holding the counts (env DATABASE_PATH; default \(Self.defaultDatabase)).")
+    @Option(
+        help:
+            "The SQLite database holding the counts, or a postgres://user@host:port/database URL (env DATABASE_URL or DATABASE_PATH; default \(Self.defaultDatabase))."
+    )
     var database: String?
 
     @OptionGroup var logging: LoggingOptions
@@ -34,22 +38,25 @@ struct APICommand: AsyncParsableCommand {
     func run() async throws {
         let host: String
         let port: Int
-        let database: String
+        let database: DatabaseSetting
         do {
             let settings = try Settings()
             let (format, level) = try logging.resolve(settings, defaultLevel: .info)
             LoggingSetup.bootstrap(format: format, level: level)
             host = settings.text(flag: self.host, "HOST", default: Self.defaultHost)
             port = try settings.int(flag: self.port, "--port", "PORT", in: 1...65_535, default: Self.defaultPort)
-            database =
-                try self.database ?? settings.nonEmpty("DATABASE_PATH", expected: "a file path") ?? Self.defaultDatabase
+            database = try settings.database(flag: self.database, default: Self.defaultDatabase)
         } catch {
             FileHandle.standardError.write(Data("api: error: \(error)\n".utf8))
             throw ExitCode(2)
         }
         let logger = Logger(label: "foodcount.api")
         let exporter = MetricsExporter.bootstrap(program: "api")
-        let reader = SQLiteCountReader(databasePath: database)
+        let reader: any CountReader =
+            switch database {
+            case .sqlite(let path): SQLiteCountReader(databasePath: path)
+            case .postgres(let location): PostgresCountReader(location: location, logger: logger)
+            }
         let app = Application(
             router: APIRoutes.router(reader: reader, exporter: exporter, logger: logger),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "foodcount-api"),

@@ -7,16 +7,17 @@ import Foundation
 import Hummingbird
 import KafkaClient
 import Logging
+import PostgresStore
 import SQLiteStore
 import ServiceLifecycle
 import UnixSignals
 
-/// `consumer`: counts food events from Kafka into SQLite, exactly once.
+/// `consumer`: counts food events from Kafka into SQLite or PostgreSQL, exactly once.
 @main
 struct ConsumerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consumer",
-        abstract: "Counts food events from Kafka into SQLite, exactly once.",
+        abstract: "Counts food events from Kafka into SQLite or PostgreSQL, exactly once.",
         discussion: """
             Runs until SIGTERM or SIGINT, then flushes, commits, leaves the group and exits 0.
             Every option can also be set by the environment variable named in its help.
@@ -44,7 +45,14 @@ struct ConsumerCommand: AsyncParsableCommand {
         let deadLetterProducer: KafkaProducer?
         do {
             try Librdkafka.requireSupportedVersion()
-            let store = try SQLiteCountStore(configuration: settings.store, logger: logger)
+            let store: any CountStore =
+                switch settings.database {
+                case .sqlite: try SQLiteCountStore(configuration: settings.store, logger: logger)
+                case .postgres(let location):
+                    try PostgresCountStore(
+                        configuration: .init(location: location, consumerGroup: settings.consumer.groupID),
+                        logger: logger)
+                }
             source = try KafkaEventSource(
                 configuration: settings.consumer, topics: [settings.kafka.topic], logger: logger)
             deadLetterProducer =
@@ -93,7 +101,7 @@ struct ConsumerCommand: AsyncParsableCommand {
             "consumer starting",
             metadata: [
                 "broker": "\(settings.kafka.broker)", "topic": "\(settings.kafka.topic)",
-                "group": "\(settings.consumer.groupID)", "database": "\(settings.store.databasePath)",
+                "group": "\(settings.consumer.groupID)", "database": "\(settings.database)",
                 "dead_letter_topic": "\(settings.deadLetterTopic)",
                 "security_protocol": "\(settings.kafka.security.securityProtocol.rawValue)",
                 "librdkafka": "\(Librdkafka.version)",

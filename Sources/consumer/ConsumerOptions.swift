@@ -24,7 +24,10 @@ struct ConsumerOptions: ParsableArguments {
     )
     var dlqTopic: String?
 
-    @Option(help: "The API's SQLite database (env DATABASE_PATH; default \(Self.store.databasePath)).")
+    @Option(
+        help:
+            "The API's SQLite database, or a postgres://user@host:port/database URL (env DATABASE_URL or DATABASE_PATH; default \(Self.store.databasePath))."
+    )
     var database: String?
 
     @Option(

@@ -22,7 +22,10 @@ struct ConsumerSettings: Sendable {
     var kafka: KafkaOptions.Resolved
     var consumer: KafkaConsumer.Configuration
     var deadLetterTopic: String
+    /// The SQLite store's settings, used when ``database`` is a SQLite file.
     var store: SQLiteCountStore.Configuration
+    /// Where the counts go: a SQLite file (``store``) or a PostgreSQL database.
+    var database: DatabaseSetting
     var pipeline: CountingPipeline.Configuration
     var host: String
     var metricsPort: Int
@@ -86,10 +89,19 @@ extension ConsumerOptions {
                 default: pipeline.retryBudget.wholeMilliseconds))
 
         var store = SQLiteCountStore.Configuration(consumerGroup: consumer.groupID)
-        let databaseFromEnvironment = try settings.nonEmpty("DATABASE_PATH", expected: "a file path")
-        store.databasePath = database ?? databaseFromEnvironment ?? store.databasePath
+        let database = try settings.database(flag: self.database, default: store.databasePath)
         let consumerDatabase = self.consumerDatabase ?? settings.string("CONSUMER_DATABASE_PATH") ?? ""
-        store.consumerDatabasePath = consumerDatabase.isEmpty ? nil : consumerDatabase
+        switch database {
+        case .sqlite(let path):
+            store.databasePath = path
+            store.consumerDatabasePath = consumerDatabase.isEmpty ? nil : consumerDatabase
+        case .postgres:
+            guard consumerDatabase.isEmpty else {
+                throw SettingError(
+                    variable: "CONSUMER_DATABASE_PATH", value: consumerDatabase,
+                    expected: "nothing with a PostgreSQL database, which keeps the offsets itself")
+            }
+        }
 
         var usedDeprecatedPort = false
         var port = try settings.int(flag: metricsPort, "--metrics-port", "METRICS_PORT", in: 1...65_535, default: 0)
@@ -105,7 +117,7 @@ extension ConsumerOptions {
         return ConsumerSettings(
             kafka: kafka, consumer: consumer,
             deadLetterTopic: dlqTopic ?? settings.string("DLQ_TOPIC") ?? Defaults.deadLetterTopic,
-            store: store, pipeline: pipeline,
+            store: store, database: database, pipeline: pipeline,
             host: settings.text(flag: host, "HOST", default: Defaults.host), metricsPort: port,
             usedDeprecatedPort: usedDeprecatedPort,
             shutdownTimeout: .seconds(
