@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # Shared helpers for scripts: a throwaway PostgreSQL server on loopback, for tests and benchmarks.
 # Source it (it defines functions), or run it: `scripts/lib/postgres.sh start DIR PORT` / `stop DIR`.
 #
@@ -29,10 +30,11 @@ as_postgres_user() {
   fi
 }
 
-# start_postgres DIR PORT: creates a fresh cluster in DIR/data and starts it on 127.0.0.1:PORT; its URL
-# (database postgres, superuser postgres) is postgres://postgres@127.0.0.1:PORT/postgres.
+# start_postgres DIR PORT [ADDRESS [CLIENTS]]: creates a fresh cluster in DIR/data and starts it on
+# ADDRESS:PORT (default 127.0.0.1); its URL (database postgres, superuser postgres) is
+# postgres://postgres@ADDRESS:PORT/postgres. CLIENTS (a CIDR) are trusted besides loopback.
 start_postgres() {
-  local dir=$1 port=$2 bin
+  local dir=$1 port=$2 address=${3:-127.0.0.1} clients=${4:-} bin
   bin="$(postgres_bindir)" || return 1
   rm -rf "$dir"
   mkdir -p "$dir/data"
@@ -44,8 +46,11 @@ start_postgres() {
     cat "$dir/initdb.log" >&2
     return 1
   fi
+  if [ -n "$clients" ]; then
+    echo "host all all $clients trust" >>"$dir/data/pg_hba.conf"
+  fi
   if ! as_postgres_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='' -c autovacuum=off -c fsync=off -c max_connections=200" \
+    -o "-c listen_addresses=$address -c port=$port -c unix_socket_directories='' -c autovacuum=off -c fsync=off -c max_connections=200" \
     start >/dev/null; then
     echo "PostgreSQL did not start on port $port; its log:" >&2
     cat "$dir/server.log" >&2
@@ -66,10 +71,10 @@ stop_postgres() {
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   set -euo pipefail
   case "${1:-}" in
-    start) start_postgres "$2" "$3" ;;
+    start) start_postgres "$2" "$3" "${4:-}" "${5:-}" ;;
     stop) stop_postgres "$2" ;;
     *)
-      echo "usage: $0 start DIR PORT | stop DIR" >&2
+      echo "usage: $0 start DIR PORT [ADDRESS [CLIENTS]] | stop DIR" >&2
       exit 2
       ;;
   esac
