@@ -1,4 +1,5 @@
 import FoodCountCore
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -7,7 +8,7 @@ import Synchronization
 
 /// One PostgreSQL connection for callers that block (the pipeline's thread): each call starts work on a
 /// dedicated event loop and waits for its future, so no thread of Swift's cooperative pool is ever blocked
-/// by the store. Reconnects at next use after the connection dropped.
+/// by the store. Reconnects at next use after the connection dropped. Transactions run one at a time.
 final class PostgresSession: Sendable {
     /// The store's own event loop: postgres-nio's I/O runs here, never on the caller's thread.
     static let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -18,6 +19,9 @@ final class PostgresSession: Sendable {
     private let logger: Logger
     private let connection = Mutex<PostgresConnection?>(nil)
     private let nextID = Atomic<Int>(1)
+    /// Held for a whole transaction: callers on several threads must not interleave statements on the one
+    /// connection.
+    private let serial = NSLock()
 
     /// Creates a session; it connects at first use.
     init(location: PostgresLocation, lockTimeout: Duration, connectTimeout: Duration, logger: Logger) {
@@ -36,6 +40,8 @@ final class PostgresSession: Sendable {
     func transaction<Value>(
         context: String, _ body: (Transaction) throws(StoreError) -> Value
     ) throws(StoreError) -> Value {
+        serial.lock()
+        defer { serial.unlock() }
         let connection = try currentConnection(context: context)
         let transaction = Transaction(connection: connection, logger: logger, context: context)
         do {

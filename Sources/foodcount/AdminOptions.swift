@@ -16,7 +16,8 @@ struct AdminOptions: ParsableArguments {
     var group: String?
 
     @Option(
-        help: "The API's SQLite database (env DATABASE_PATH; default \(SQLiteCountStore.Configuration().databasePath))."
+        help:
+            "The API's SQLite database (env DATABASE_PATH; default \(SQLiteCountStore.Configuration().databasePath)); PostgreSQL is not supported yet."
     )
     var database: String?
 
@@ -53,8 +54,17 @@ struct AdminOptions: ParsableArguments {
         let groupFromEnvironment = try settings.nonEmpty("CONSUMER_GROUP", expected: "a group name")
         let group = self.group ?? groupFromEnvironment ?? KafkaConsumer.Configuration().groupID
         var store = SQLiteCountStore.Configuration(consumerGroup: group)
-        let databaseFromEnvironment = try settings.nonEmpty("DATABASE_PATH", expected: "a file path")
-        store.databasePath = database ?? databaseFromEnvironment ?? store.databasePath
+        switch try settings.database(flag: database, default: store.databasePath) {
+        case .sqlite(let path): store.databasePath = path
+        case .postgres:
+            let variable =
+                database != nil
+                ? "--database" : settings.string("DATABASE_URL") != nil ? "DATABASE_URL" : "DATABASE_PATH"
+            throw SettingError(
+                variable: variable, value: nil,
+                expected: "a SQLite file: audit, rebuild and offsets do not work on PostgreSQL yet (docs/deployment.md)"
+            )
+        }
         let consumerDatabase = self.consumerDatabase ?? settings.string("CONSUMER_DATABASE_PATH") ?? ""
         store.consumerDatabasePath = consumerDatabase.isEmpty ? nil : consumerDatabase
         return Resolved(

@@ -87,4 +87,17 @@ final class PostgresEndToEndTests: XCTestCase {
         XCTAssertTrue(output.contains("DATABASE_URL") && output.contains("no user"), output)
         XCTAssertFalse(output.contains("127.0.0.1:5432"), "DATABASE_URL is a secret and is never repeated: \(output)")
     }
+
+    func testTheOperatorCommandsRefuseAPostgreSQLDatabaseInOneLine() throws {
+        for command in [["audit"], ["rebuild"], ["offsets", "show"]] {
+            let process = try ChildProcess(
+                TestEnvironment.executable("foodcount"), command,
+                environment: ["DATABASE_URL": "postgres://counter:secret@127.0.0.1:1/counts"])
+            XCTAssertEqual(process.wait(timeout: 20), 2, "\(command)")
+            let output = process.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            XCTAssertEqual(output.split(separator: "\n").count, 1, output)
+            XCTAssertTrue(output.contains("DATABASE_URL") && output.contains("PostgreSQL"), output)
+            XCTAssertFalse(output.contains("secret"), output)
+        }
+    }
 }
