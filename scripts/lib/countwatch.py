@@ -78,6 +78,26 @@ class FolderEvents:
                 return True
 
 
+class Progress:
+    """The totals seen so far; prints the result line once a total reaches the expected one."""
+
+    def __init__(self, expected):
+        self.expected = expected
+        self.first = None
+
+    def see(self, value, now):
+        """Records a total read `now` seconds after the start; returns the exit status once it is complete."""
+        if not value:
+            return None
+        if self.first is None:
+            self.first = (now, value)
+        if value < self.expected:
+            return None
+        print(f"first_s={self.first[0]:.3f} first_sum={self.first[1]} done_s={now:.3f} "
+              f"done_epoch={time.time():.3f} total={value}")
+        return 0 if value == self.expected else 1
+
+
 def main() -> int:
     path, expected, timeout = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
     folder, name = os.path.split(os.path.abspath(path))
@@ -86,19 +106,14 @@ def main() -> int:
     events = FolderEvents(folder, {name: IN_CREATE | IN_MOVED_TO, name + "-journal": IN_DELETE})
     counts = Counts(path)
     start = time.monotonic()
-    first = None
+    progress = Progress(expected)
     locked = False
     while time.monotonic() - start < timeout:
         value = counts.total()
         locked = value is None and os.path.exists(path)
-        now = time.monotonic() - start
-        if value:
-            if first is None:
-                first = (now, value)
-            if value >= expected:
-                print(f"first_s={first[0]:.3f} first_sum={first[1]} done_s={now:.3f} "
-                      f"done_epoch={time.time():.3f} total={value}")
-                return 0 if value == expected else 1
+        status = progress.see(value, time.monotonic() - start)
+        if status is not None:
+            return status
         events.wait(0.001 if locked else 0.05)  # whether or not anything changed, read then
     print(f"timeout after {timeout:.0f} s: total={counts.total()} expected={expected}", file=sys.stderr)
     return 1

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 
+from countwatch import Progress  # the same result line as countwatch.py
+
 QUERY = (
     "SELECT CASE WHEN to_regclass('food_counts') IS NULL THEN 0 "
     "ELSE (xpath('/table/row/s/text()', query_to_xml('SELECT COALESCE(SUM(count), 0) AS s FROM food_counts', "
@@ -22,21 +24,16 @@ def main() -> int:
         [psql, "-X", "-A", "-t", "-q", url], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
     )
     start = time.monotonic()
-    first = None
+    progress = Progress(expected)
     value = 0
     try:
         while time.monotonic() - start < timeout:
             session.stdin.write(QUERY)
             session.stdin.flush()
             value = int(session.stdout.readline().strip() or 0)
-            now = time.monotonic() - start
-            if value:
-                if first is None:
-                    first = (now, value)
-                if value >= expected:
-                    print(f"first_s={first[0]:.3f} first_sum={first[1]} done_s={now:.3f} "
-                          f"done_epoch={time.time():.3f} total={value}")
-                    return 0 if value == expected else 1
+            status = progress.see(value, time.monotonic() - start)
+            if status is not None:
+                return status
             time.sleep(0.02)
     finally:
         session.stdin.close()
