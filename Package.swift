@@ -158,7 +158,7 @@ let package = Package(
         .target(
             name: "FoodCountOperations",
             dependencies: [
-                "FoodCountCore", "FoodCountKafka", "KafkaClient", "SQLiteStore",
+                "FoodCountCore", "FoodCountKafka", "KafkaClient", "SQLiteStore", "PostgresStore",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -167,7 +167,7 @@ let package = Package(
             name: "foodcount",
             dependencies: [
                 "FoodCountCore", "FoodCountSettings", "FoodCountKafka", "FoodCountObservability", "FoodCountOperations",
-                "KafkaClient", "SQLiteStore",
+                "KafkaClient", "SQLiteStore", "PostgresStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -175,7 +175,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FoodCountOperationsTests",
-            dependencies: ["FoodCountOperations", "FoodCountKafka"],
+            dependencies: ["FoodCountOperations", "FoodCountKafka", "FoodCountCore", "SQLiteStore"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,10 +1,10 @@
 import FoodCountCore
 import FoodCountKafka
 import KafkaClient
-import SQLiteStore
 
-/// Makes sure no consumer counts into a pair of files while an operator command rewrites them: no local store
-/// has them open (the pair's lock), and the consumer group has no member anywhere (its coordinator's state).
+/// Makes sure no consumer counts while an operator command rewrites the counts: the database's rewrite lock
+/// is free (for SQLite, no local store has the files open; for PostgreSQL, no other command rewrites), and the
+/// consumer group has no member anywhere (its coordinator's state).
 public enum ConsumersGuard {
     /// The reason a command refuses to run.
     public struct Refusal: Error, CustomStringConvertible {
@@ -12,14 +12,14 @@ public enum ConsumersGuard {
         public let description: String
     }
 
-    /// Takes the pair's lock exclusively and checks the group; throws when a consumer runs.
+    /// Takes the database's rewrite lock and checks the group; throws when a consumer runs.
     /// - Returns: The lock, to hold until the command is done.
     public static func ensureNoneRunning(
-        files: SQLiteCountFiles, group: String, reader: KafkaLogReader
-    ) throws -> FileLock {
-        let lock: FileLock
+        database: any CountsDatabase, group: String, reader: KafkaLogReader
+    ) throws -> any CountsDatabaseLock {
+        let lock: any CountsDatabaseLock
         do {
-            lock = try files.lockExclusively()
+            lock = try database.lockForRewrite()
         } catch {
             throw Refusal(description: "refusing: \(error.message)")
         }

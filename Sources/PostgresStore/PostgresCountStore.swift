@@ -22,22 +22,45 @@ public final class PostgresCountStore: CountStore {
     ///   - configuration: The database, consumer group and timeouts.
     ///   - logger: Where postgres-nio logs.
     /// - Throws: `StoreError`: `unavailable` when the server cannot be reached, `incompatible` for tables of
-    ///   another shape, `read_only` when the database refuses writes.
+    ///   another shape, `read_only` when the database refuses writes, `busy` while a `foodcount` command
+    ///   rewrites the counts, `inconsistent` when the counts hold events but this group has no stored offset
+    ///   (a renamed group, or a database another group counted into: counting would count the log again).
     public init(configuration: Configuration, logger: Logger = Logger(label: "foodcount.store.postgres"))
         throws(StoreError)
     {
         group = configuration.consumerGroup
         session = PostgresSession(
             location: configuration.location, lockTimeout: configuration.lockTimeout,
-            connectTimeout: configuration.connectTimeout, logger: logger)
+            connectTimeout: configuration.connectTimeout, sharesCountsLock: true, logger: logger)
         do {
+            let group = self.group
             try session.transaction(context: "preparing the tables") { transaction throws(StoreError) in
                 try PostgresSchema.prepare(transaction)
+                try Self.verifyGroup(group, in: transaction)
             }
         } catch {
             session.close()
             throw error
         }
+    }
+
+    /// Refuses a group with no stored offset when the counts already hold events: it would count the log
+    /// again. The SQLite store's pairing check refuses the same.
+    private static func verifyGroup(_ group: String, in transaction: PostgresSession.Transaction) throws(StoreError) {
+        let rows = try transaction.run(
+            """
+            SELECT EXISTS (SELECT 1 FROM food_counts WHERE count > 0),
+                EXISTS (SELECT 1 FROM foodcount_offsets WHERE consumer_group = \(group)),
+                COALESCE((SELECT string_agg(DISTINCT consumer_group, ', ') FROM foodcount_offsets), '')
+            """)
+        let (counted, hasOffsets, groups) = try PostgresSchema.decode((Bool, Bool, String).self, rows.first)
+        guard counted, !hasOffsets else { return }
+        throw StoreError(
+            code: .inconsistent,
+            message: "consumer group '\(group)' has no stored offsets in this database, but the counts already hold "
+                + "events\(groups.isEmpty ? "" : " (offsets of group \(groups))"); a new group would count the log "
+                + "again (was CONSUMER_GROUP renamed?); see docs/operations.md "
+                + "(\"The counts and the offsets file disagree\")")
     }
 
     /// Implements `CountStore.storedOffsets`.
@@ -61,50 +84,58 @@ public final class PostgresCountStore: CountStore {
     /// Implements `CountStore.commit`. Categories are stored in their canonical form (``CategoryForm``).
     public func commit(_ batch: CountBatch) throws(StoreError) {
         guard !batch.offsets.isEmpty || !batch.deltas.isEmpty else { return }
+        let group = self.group
+        try session.transaction(context: "committing a batch of \(batch.eventCount) events") {
+            transaction throws(StoreError) in
+            try Self.apply(batch, group: group, in: transaction)
+        }
+    }
+
+    /// Applies a batch inside a transaction: the offsets by conditional update (throwing `fenced`, before
+    /// anything is counted, when one is stale), then the counts.
+    static func apply(
+        _ batch: CountBatch, group: String, in transaction: PostgresSession.Transaction
+    ) throws(StoreError) {
         var deltas: [String: Int64] = [:]
         for (category, delta) in batch.deltas where delta != 0 {
             deltas[CategoryForm.canonical(category), default: 0] += delta
         }
         let categories = deltas.keys.sorted()
         let counts = categories.map { deltas[$0] ?? 0 }
-        let group = self.group
-        try session.transaction(context: "committing a batch of \(batch.eventCount) events") {
-            transaction throws(StoreError) in
-            // Partitions in a fixed order, so that members lock rows in the same order.
-            var fenced: [SourcePartition] = []
-            for (partition, advance) in batch.offsets.sorted(by: { $0.key < $1.key }) {
-                let result: PostgresQueryResult
-                if let expected = advance.expected {
-                    result = try transaction.run(
-                        """
-                        UPDATE foodcount_offsets SET next_offset = \(advance.next),
-                            topic_id = COALESCE(\(advance.logID), topic_id), updated_at = now()
-                        WHERE consumer_group = \(group) AND topic = \(partition.topic)
-                            AND partition = \(partition.partition) AND next_offset = \(expected)
-                        """)
-                } else {
-                    result = try transaction.run(
-                        """
-                        INSERT INTO foodcount_offsets (consumer_group, topic, partition, next_offset, topic_id)
-                        VALUES (\(group), \(partition.topic), \(partition.partition), \(advance.next), \(advance.logID))
-                        ON CONFLICT DO NOTHING
-                        """)
-                }
-                if result.metadata.rows != 1 { fenced.append(partition) }
+        // Partitions in a fixed order, so that members lock rows in the same order.
+        var fenced: [SourcePartition] = []
+        for (partition, advance) in batch.offsets.sorted(by: { $0.key < $1.key }) {
+            let result: PostgresQueryResult
+            if let expected = advance.expected {
+                result = try transaction.run(
+                    """
+                    UPDATE foodcount_offsets SET next_offset = \(advance.next),
+                        topic_id = COALESCE(\(advance.logID), topic_id), updated_at = now()
+                    WHERE consumer_group = \(group) AND topic = \(partition.topic)
+                        AND partition = \(partition.partition) AND next_offset = \(expected)
+                    """)
+            } else {
+                result = try transaction.run(
+                    """
+                    INSERT INTO foodcount_offsets (consumer_group, topic, partition, next_offset, topic_id)
+                    VALUES (\(group), \(partition.topic), \(partition.partition), \(advance.next), \(advance.logID))
+                    ON CONFLICT DO NOTHING
+                    """)
             }
-            guard fenced.isEmpty else {
-                throw StoreError(
-                    code: .fenced, message: "another member moved these partitions' offsets on; the batch is stale",
-                    partitions: fenced)
-            }
-            guard !categories.isEmpty else { return }
-            try transaction.run(
-                """
-                INSERT INTO food_counts (category, count)
-                SELECT * FROM unnest(\(categories)::text[], \(counts)::bigint[])
-                ON CONFLICT (category) DO UPDATE SET count = food_counts.count + excluded.count
-                """)
+            if result.metadata.rows != 1 { fenced.append(partition) }
         }
+        guard fenced.isEmpty else {
+            throw StoreError(
+                code: .fenced, message: "another member moved these partitions' offsets on; the batch is stale",
+                partitions: fenced)
+        }
+        guard !categories.isEmpty else { return }
+        try transaction.run(
+            """
+            INSERT INTO food_counts (category, count)
+            SELECT * FROM unnest(\(categories)::text[], \(counts)::bigint[])
+            ON CONFLICT (category) DO UPDATE SET count = food_counts.count + excluded.count
+            """)
     }
 
     /// Closes the connection. A store used after closing connects again.

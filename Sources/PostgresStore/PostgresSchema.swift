@@ -29,6 +29,10 @@ public enum PostgresSchema {
         )
         """
 
+    /// The name of the advisory lock every counting store holds shared while connected, and a rewrite of
+    /// the counts exclusively (``PostgresRewriteLock``).
+    static let countsLock = "foodcount.counts"
+
     /// The columns each table must have, with `information_schema`'s data types.
     static let requiredColumns: [String: [String: String]] = [
         "food_counts": ["category": "text", "count": "bigint"],

@@ -16,6 +16,7 @@ final class PostgresSession: Sendable {
     private let location: PostgresLocation
     private let lockTimeout: Duration
     private let connectTimeout: Duration
+    private let sharesCountsLock: Bool
     private let logger: Logger
     private let connection = Mutex<PostgresConnection?>(nil)
     private let nextID = Atomic<Int>(1)
@@ -24,7 +25,18 @@ final class PostgresSession: Sendable {
     private let serial = NSLock()
 
     /// Creates a session; it connects at first use.
-    init(location: PostgresLocation, lockTimeout: Duration, connectTimeout: Duration, logger: Logger) {
+    /// - Parameters:
+    ///   - location: The database.
+    ///   - lockTimeout: How long a statement waits for a lock.
+    ///   - connectTimeout: How long connecting may take.
+    ///   - sharesCountsLock: Whether each connection takes the database's counts lock shared, refusing to
+    ///     connect (`busy`) while a rewrite holds it: a counting store's session does.
+    ///   - logger: Where postgres-nio logs.
+    init(
+        location: PostgresLocation, lockTimeout: Duration, connectTimeout: Duration, sharesCountsLock: Bool,
+        logger: Logger
+    ) {
+        self.sharesCountsLock = sharesCountsLock
         self.location = location
         self.lockTimeout = lockTimeout
         self.connectTimeout = connectTimeout
@@ -36,16 +48,25 @@ final class PostgresSession: Sendable {
         if let current = connection.withLock({ $0 }) { current.close().whenComplete { _ in _ = current } }
     }
 
+    /// How a transaction sees other transactions' commits.
+    enum Isolation: String {
+        /// Each statement sees what was committed before it started: the commits.
+        case readCommitted = "READ COMMITTED"
+        /// Every statement sees what was committed before the first one, and nothing is written: one
+        /// consistent read of several tables.
+        case snapshot = "REPEATABLE READ READ ONLY"
+    }
+
     /// Runs statements in one transaction; rolls back and rethrows when `body` throws.
     func transaction<Value>(
-        context: String, _ body: (Transaction) throws(StoreError) -> Value
+        context: String, isolation: Isolation = .readCommitted, _ body: (Transaction) throws(StoreError) -> Value
     ) throws(StoreError) -> Value {
         serial.lock()
         defer { serial.unlock() }
         let connection = try currentConnection(context: context)
         let transaction = Transaction(connection: connection, logger: logger, context: context)
         do {
-            try transaction.run("BEGIN ISOLATION LEVEL READ COMMITTED")
+            try transaction.run(PostgresQuery(unsafeSQL: "BEGIN ISOLATION LEVEL \(isolation.rawValue)"))
             let value = try body(transaction)
             try transaction.run("COMMIT")
             return value
@@ -87,9 +108,20 @@ final class PostgresSession: Sendable {
                 lockTimeout.components.seconds * 1000
                 + lockTimeout.components.attoseconds / 1_000_000_000_000_000
             _ = try fresh.query(PostgresQuery(unsafeSQL: "SET lock_timeout = \(milliseconds)"), logger: logger).wait()
+            if sharesCountsLock {
+                let rows = try fresh.query(
+                    "SELECT pg_try_advisory_lock_shared(hashtext(\(PostgresSchema.countsLock)))", logger: logger
+                ).wait()
+                guard try PostgresSchema.decode(Bool.self, rows.first) else {
+                    throw StoreError(
+                        code: .busy,
+                        message: "a foodcount command is rewriting the counts in \(location) (it holds the counts lock)"
+                    )
+                }
+            }
         } catch {
             try? fresh.close().wait()
-            throw StoreError(postgres: error, context: "\(context): setting the lock timeout")
+            throw error as? StoreError ?? StoreError(postgres: error, context: "\(context): setting up the session")
         }
         let previous = connection.withLock { current in
             defer { current = fresh }

@@ -10,24 +10,10 @@ import GRDB
 /// from opening them until it is released.
 public struct SQLiteCountFiles: Sendable {
     /// One row of the offsets table.
-    public struct StoredOffset: Sendable, Hashable {
-        /// The consumer group.
-        public var group: String
-        /// The partition.
-        public var partition: SourcePartition
-        /// The next offset to read.
-        public var next: Int64
-        /// The topic ID the offset belongs to, when stored.
-        public var topicID: String?
-    }
+    public typealias StoredOffset = CountsSnapshot.StoredOffset
 
     /// What both files held at one moment.
-    public struct Snapshot: Sendable {
-        /// The counts by category, canonically equal rows summed.
-        public var counts: [String: Int64]
-        /// Every offsets row.
-        public var offsets: [StoredOffset]
-    }
+    public typealias Snapshot = CountsSnapshot
 
     /// The paths and group.
     public let configuration: SQLiteCountStore.Configuration

@@ -2,13 +2,15 @@ import ArgumentParser
 import FoodCountCore
 import FoodCountKafka
 import FoodCountObservability
+import FoodCountOperations
 import FoodCountSettings
 import Foundation
 import KafkaClient
 import Logging
+import PostgresStore
 import SQLiteStore
 
-/// What every command needs: the Kafka cluster and topic, the consumer group, and the files.
+/// What every command needs: the Kafka cluster and topic, the consumer group, and the counts (SQLite or PostgreSQL).
 struct AdminOptions: ParsableArguments {
     @OptionGroup var kafka: KafkaOptions
 
@@ -17,13 +19,13 @@ struct AdminOptions: ParsableArguments {
 
     @Option(
         help:
-            "The API's SQLite database (env DATABASE_PATH; default \(SQLiteCountStore.Configuration().databasePath)); PostgreSQL is not supported yet."
+            "The API's SQLite database, or a postgres://user@host:port/database URL (env DATABASE_URL or DATABASE_PATH; default \(SQLiteCountStore.Configuration().databasePath))."
     )
     var database: String?
 
     @Option(
         help:
-            "The consumer's offsets database (env CONSUMER_DATABASE_PATH; default foodcount-consumer.db beside --database)."
+            "The consumer's offsets database (env CONSUMER_DATABASE_PATH; default foodcount-consumer.db beside --database; SQLite only)."
     )
     var consumerDatabase: String?
 
@@ -33,8 +35,22 @@ struct AdminOptions: ParsableArguments {
     struct Resolved {
         var kafka: KafkaOptions.Resolved
         var group: String
-        var files: SQLiteCountFiles
+        /// The counts: a SQLite pair of files, or a PostgreSQL database.
+        var store: Store
         var logger: Logger
+
+        enum Store {
+            case sqlite(SQLiteCountStore.Configuration)
+            case postgres(PostgresCountStore.Configuration)
+        }
+
+        /// Opens the counts (PostgreSQL connects here).
+        func database() -> any CountsDatabase {
+            switch store {
+            case .sqlite(let configuration): SQLiteCountFiles(configuration: configuration)
+            case .postgres(let configuration): PostgresCountsDatabase(configuration: configuration, logger: logger)
+            }
+        }
 
         /// A log reader on the cluster.
         func reader() throws(KafkaError) -> KafkaLogReader {
@@ -53,23 +69,24 @@ struct AdminOptions: ParsableArguments {
         let kafka = try kafka.resolve(settings, defaultBroker: KafkaConsumer.Configuration().bootstrapServers)
         let groupFromEnvironment = try settings.nonEmpty("CONSUMER_GROUP", expected: "a group name")
         let group = self.group ?? groupFromEnvironment ?? KafkaConsumer.Configuration().groupID
-        var store = SQLiteCountStore.Configuration(consumerGroup: group)
-        switch try settings.database(flag: database, default: store.databasePath) {
-        case .sqlite(let path): store.databasePath = path
-        case .postgres:
-            let variable =
-                database != nil
-                ? "--database" : settings.string("DATABASE_URL") != nil ? "DATABASE_URL" : "DATABASE_PATH"
-            throw SettingError(
-                variable: variable, value: nil,
-                expected: "a SQLite file: audit, rebuild and offsets do not work on PostgreSQL yet (docs/deployment.md)"
-            )
-        }
         let consumerDatabase = self.consumerDatabase ?? settings.string("CONSUMER_DATABASE_PATH") ?? ""
-        store.consumerDatabasePath = consumerDatabase.isEmpty ? nil : consumerDatabase
-        return Resolved(
-            kafka: kafka, group: group, files: SQLiteCountFiles(configuration: store),
-            logger: Logger(label: "foodcount.admin"))
+        let store: Resolved.Store
+        switch try settings.database(flag: self.database, default: SQLiteCountStore.Configuration().databasePath) {
+        case .sqlite(let path):
+            var configuration = SQLiteCountStore.Configuration(consumerGroup: group)
+            configuration.databasePath = path
+            configuration.consumerDatabasePath = consumerDatabase.isEmpty ? nil : consumerDatabase
+            store = .sqlite(configuration)
+        case .postgres(let location):
+            guard consumerDatabase.isEmpty else {
+                throw SettingError(
+                    variable: self.consumerDatabase != nil ? "--consumer-database" : "CONSUMER_DATABASE_PATH",
+                    value: consumerDatabase,
+                    expected: "nothing with a PostgreSQL database, which keeps the offsets itself")
+            }
+            store = .postgres(.init(location: location, consumerGroup: group))
+        }
+        return Resolved(kafka: kafka, group: group, store: store, logger: Logger(label: "foodcount.admin"))
     }
 }
 

@@ -4,7 +4,6 @@ import FoodCountKafka
 import FoodCountOperations
 import FoodCountSettings
 import KafkaClient
-import SQLiteStore
 
 /// `foodcount audit`: proves the counts against the log.
 struct AuditCommand: ParsableCommand {
@@ -24,7 +23,7 @@ struct AuditCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors("audit") {
             let resolved = try options.resolve()
-            let snapshot = try resolved.files.snapshot()
+            let snapshot = try resolved.database().snapshot()
             let reader = try resolved.reader()
             defer { reader.close() }
             var stored: [String: [Int32: Int64]] = [:]

@@ -5,7 +5,6 @@ import FoodCountOperations
 import FoodCountSettings
 import Foundation
 import KafkaClient
-import SQLiteStore
 
 /// `foodcount offsets`: see and move the consumer's stored offsets.
 struct OffsetsCommand: ParsableCommand {
@@ -26,10 +25,10 @@ struct OffsetsCommand: ParsableCommand {
         func run() throws {
             try runReportingErrors("offsets show") {
                 let resolved = try options.resolve()
+                let topic = resolved.kafka.topic
+                let stored = try resolved.database().storedOffsets(group: resolved.group, topic: topic)
                 let reader = try resolved.reader()
                 defer { reader.close() }
-                let topic = resolved.kafka.topic
-                let stored = try storedOffsets(resolved)
                 let partitions = try reader.partitions(of: topic)
                 let marks = try reader.watermarks(topic, partitions: partitions)
                 let rows = partitions.map { partition in
@@ -41,19 +40,6 @@ struct OffsetsCommand: ParsableCommand {
                 say(json ? OffsetRow.json(rows) : OffsetRow.table(rows))
                 return 0
             }
-        }
-
-        private func storedOffsets(_ resolved: AdminOptions.Resolved) throws -> [Int32: Int64] {
-            guard FileManager.default.fileExists(atPath: resolved.files.configuration.resolvedConsumerDatabasePath)
-            else {
-                return [:]
-            }
-            var stored: [Int32: Int64] = [:]
-            for row in try resolved.files.snapshot().offsets
-            where row.group == resolved.group && row.partition.topic == resolved.kafka.topic {
-                stored[row.partition.partition] = row.next
-            }
-            return stored
         }
     }
 
@@ -99,7 +85,12 @@ struct OffsetsCommand: ParsableCommand {
                 let topic = resolved.kafka.topic
                 let partitions = try reader.partitions(of: topic)
                 let marks = try reader.watermarks(topic, partitions: partitions)
-                let ends = try target.ends(partitions: partitions, logStarts: marks.mapValues(\.start), files: resolved)
+                let database = resolved.database()
+                let ends = try target.ends(
+                    partitions: partitions, logStarts: marks.mapValues(\.start),
+                    stored: { () throws(StoreError) in
+                        try database.storedOffsets(group: resolved.group, topic: topic)
+                    }, topic: topic)
                 if dryRun {
                     say(
                         ends.sorted { $0.key < $1.key }.map { "\(topic)[\($0.key)]: \(ResetTarget.describe($0.value))" }
@@ -107,10 +98,10 @@ struct OffsetsCommand: ParsableCommand {
                     return 0
                 }
                 let lock = try ConsumersGuard.ensureNoneRunning(
-                    files: resolved.files, group: resolved.group, reader: reader)
+                    database: database, group: resolved.group, reader: reader)
                 defer { lock.release() }
                 let outcome = try CountsRebuild.run(
-                    resolved.files, topic: topic, until: ends, reader: reader, logger: resolved.logger)
+                    database, topic: topic, until: ends, reader: reader, logger: resolved.logger)
                 say(
                     "reset: the counts now hold the \(outcome.recount.counts.values.reduce(0, +)) valid events before the new offsets"
                 )
@@ -155,7 +146,7 @@ enum ResetTarget {
 
     /// Where each partition's recount stops; partitions an explicit list leaves out keep their stored offset.
     func ends(
-        partitions: [Int32], logStarts: [Int32: Int64], files: AdminOptions.Resolved
+        partitions: [Int32], logStarts: [Int32: Int64], stored: () throws(StoreError) -> [Int32: Int64], topic: String
     ) throws -> [Int32: KafkaLogReader.End] {
         var ends: [Int32: KafkaLogReader.End] = [:]
         for partition in partitions {
@@ -167,15 +158,12 @@ enum ResetTarget {
             }
         }
         if case .offsets(let offsets) = self {
-            let stored = try files.files.snapshot().offsets.filter {
-                $0.group == files.group && $0.partition.topic == files.kafka.topic
-            }
+            let stored = try stored()
             for partition in partitions {
-                let current = stored.first { $0.partition.partition == partition }?.next ?? 0
-                ends[partition] = .offset(offsets[partition] ?? current)
+                ends[partition] = .offset(offsets[partition] ?? stored[partition] ?? 0)
             }
             if let unknown = offsets.keys.first(where: { !partitions.contains($0) }) {
-                throw ValidationError("partition \(unknown) is not a partition of \(files.kafka.topic)")
+                throw ValidationError("partition \(unknown) is not a partition of \(topic)")
             }
         }
         return ends

@@ -30,6 +30,24 @@ final class PostgresCountStoreTests: XCTestCase {
         }
     }
 
+    func testAGroupWithNoStoredOffsetRefusesCountsThatAlreadyHoldEventsInsteadOfCountingTheLogAgain() throws {
+        let database = try PostgresTestDatabase()
+        defer { try? database.drop() }
+        let old = try PostgresCountStore(configuration: .init(location: database.location, consumerGroup: "old"))
+        try old.commit(CountBatch(deltas: ["soup": 7], offsets: [p0: .init(expected: nil, next: 7)], eventCount: 7))
+        old.close()
+        XCTAssertThrowsError(
+            try PostgresCountStore(configuration: .init(location: database.location, consumerGroup: "renamed")),
+            "a renamed group would count the 7 events again"
+        ) { error in
+            XCTAssertEqual((error as? StoreError)?.code, .inconsistent, "\(error)")
+            XCTAssertTrue("\(error)".contains("'renamed'") && "\(error)".contains("old"), "\(error)")
+        }
+        // The group that counted opens as before.
+        XCTAssertNoThrow(
+            try PostgresCountStore(configuration: .init(location: database.location, consumerGroup: "old")).close())
+    }
+
     func testAConnectionTheServerEndedIsOpenedAgainAndOneEndedMidCommitFailsAsTransientThenTheRetrySucceeds()
         throws
     {

@@ -88,15 +88,15 @@ final class PostgresEndToEndTests: XCTestCase {
         XCTAssertFalse(output.contains("127.0.0.1:5432"), "DATABASE_URL is a secret and is never repeated: \(output)")
     }
 
-    func testTheOperatorCommandsRefuseAPostgreSQLDatabaseInOneLine() throws {
-        for command in [["audit"], ["rebuild"], ["offsets", "show"]] {
+    func testAnOperatorCommandOnAnUnreachablePostgreSQLDatabaseFailsInOneLineWithoutThePassword() throws {
+        for command in [["audit"], ["offsets", "show"]] {
             let process = try ChildProcess(
                 TestEnvironment.executable("foodcount"), command,
                 environment: ["DATABASE_URL": "postgres://counter:secret@127.0.0.1:1/counts"])
-            XCTAssertEqual(process.wait(timeout: 20), 2, "\(command)")
+            XCTAssertEqual(process.wait(timeout: 60), 2, "\(command)")
             let output = process.output.trimmingCharacters(in: .whitespacesAndNewlines)
             XCTAssertEqual(output.split(separator: "\n").count, 1, output)
-            XCTAssertTrue(output.contains("DATABASE_URL") && output.contains("PostgreSQL"), output)
+            XCTAssertTrue(output.contains("postgres://counter@127.0.0.1:1/counts"), output)
             XCTAssertFalse(output.contains("secret"), output)
         }
     }
