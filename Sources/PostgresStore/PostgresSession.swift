@@ -58,15 +58,27 @@ final class PostgresSession: Sendable {
     }
 
     /// Runs statements in one transaction; rolls back and rethrows when `body` throws.
+    ///
+    /// A connection the server ended while it was idle (an administrator, a restart, a network cut) is only
+    /// noticed when used: when its `BEGIN` fails so, nothing has run, and the transaction starts once more on
+    /// a new connection.
     func transaction<Value>(
         context: String, isolation: Isolation = .readCommitted, _ body: (Transaction) throws(StoreError) -> Value
     ) throws(StoreError) -> Value {
         serial.lock()
         defer { serial.unlock() }
-        let connection = try currentConnection(context: context)
+        var connection = try currentConnection(context: context)
+        let begin = PostgresQuery(unsafeSQL: "BEGIN ISOLATION LEVEL \(isolation.rawValue)")
+        do {
+            try Transaction(connection: connection, logger: logger, context: context).run(begin)
+        } catch {
+            drop(connection)
+            guard connection.isClosed || error.code == .unavailable else { throw error }
+            connection = try currentConnection(context: context)
+            try Transaction(connection: connection, logger: logger, context: context).run(begin)
+        }
         let transaction = Transaction(connection: connection, logger: logger, context: context)
         do {
-            try transaction.run(PostgresQuery(unsafeSQL: "BEGIN ISOLATION LEVEL \(isolation.rawValue)"))
             let value = try body(transaction)
             try transaction.run("COMMIT")
             return value
