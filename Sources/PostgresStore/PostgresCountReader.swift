@@ -70,7 +70,7 @@ public final class PostgresCountReader: CountReader {
         if let current = connection.withLock({ $0 }), !current.isClosed { return current }
         let fresh = try await PostgresConnection.connect(
             on: PostgresSession.eventLoopGroup.next(),
-            configuration: location.connectionConfiguration(connectTimeout: connectTimeout), id: 0, logger: logger
+            configuration: try location.connectionConfiguration(connectTimeout: connectTimeout), id: 0, logger: logger
         ).get()
         // Another request may have connected meanwhile: keep its connection.
         let kept = connection.withLock { current -> PostgresConnection in

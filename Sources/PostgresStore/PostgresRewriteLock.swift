@@ -19,7 +19,8 @@ public final class PostgresRewriteLock: Sendable {
         do {
             connection = try PostgresConnection.connect(
                 on: PostgresSession.eventLoopGroup.next(),
-                configuration: location.connectionConfiguration(connectTimeout: configuration.connectTimeout), id: 0,
+                configuration: try location.connectionConfiguration(connectTimeout: configuration.connectTimeout),
+                id: 0,
                 logger: logger
             ).wait()
         } catch {

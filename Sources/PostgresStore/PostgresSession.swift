@@ -105,7 +105,7 @@ final class PostgresSession: Sendable {
     /// The open connection, connecting first when there is none or it dropped.
     private func currentConnection(context: String) throws(StoreError) -> PostgresConnection {
         if let current = connection.withLock({ $0 }), !current.isClosed { return current }
-        let configuration = location.connectionConfiguration(connectTimeout: connectTimeout)
+        let configuration = try location.connectionConfiguration(connectTimeout: connectTimeout)
         let fresh: PostgresConnection
         do {
             fresh = try PostgresConnection.connect(

@@ -18,6 +18,19 @@ extension StoreError {
                 underlying: PostgresError(sqlState: nil, message: "\(error)"))
             return
         }
+        if error.code == .sslUnsupported {
+            self.init(
+                code: .incompatible, message: "\(context): the server does not offer TLS, which sslmode requires",
+                underlying: PostgresError(sqlState: nil, message: "\(error.code)"))
+            return
+        }
+        if let tls = error.underlying as? NIOSSLError {
+            // A certificate that is refused stays refused: a setup to fix, not a moment to wait out.
+            self.init(
+                code: .incompatible, message: "\(context): TLS failed (the server's certificate was refused?): \(tls)",
+                underlying: PostgresError(sqlState: nil, message: "\(tls)"))
+            return
+        }
         guard error.code == .server, let state = error.serverInfo?[.sqlState] else {
             // The connection failed, was refused or dropped: the server may be back in a moment.
             let message = "\(error.code)\(error.underlying.map { ": \($0)" } ?? "")"

@@ -5,7 +5,7 @@ import Synchronization
 /// (`FOODCOUNT_TEST_POSTGRES`): started with `scripts/lib/postgres.sh` in a folder under `.run/`, stopped
 /// when the process exits.
 enum SharedPostgres {
-    static let instance: Result<String, any Error> = Result {
+    static let instance: Result<(url: String, certificateAuthority: String), any Error> = Result {
         let script = TestEnvironment.packageRoot.appendingPathComponent("scripts/lib/postgres.sh").path
         let folder = TestEnvironment.packageRoot.appendingPathComponent(".run/test-postgres-\(getpid())").path
         let port = try freePort()
@@ -20,7 +20,7 @@ enum SharedPostgres {
             guard let (script, folder) = sharedPostgresFolder.withLock({ $0 }) else { return }
             _ = try? ChildProcess.run("/bin/bash", [script, "stop", folder])
         }
-        return "postgres://postgres@127.0.0.1:\(port)/postgres"
+        return ("postgres://postgres@127.0.0.1:\(port)/postgres", folder + "/ca.crt")
     }
 
     /// A free TCP port on 127.0.0.1.

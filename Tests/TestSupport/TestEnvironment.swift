@@ -52,7 +52,21 @@ public enum TestEnvironment {
     public static var postgres: String {
         get throws {
             if let url = environment["FOODCOUNT_TEST_POSTGRES"] { return url }
-            return try SharedPostgres.instance.get()
+            return try SharedPostgres.instance.get().url
+        }
+    }
+
+    /// The certificate of the authority that signed that server's TLS certificate (for `sslrootcert`):
+    /// `FOODCOUNT_TEST_POSTGRES_CA` (set by `scripts/test`), or the one of the server this process starts.
+    public static var postgresCertificateAuthority: String {
+        get throws {
+            if environment["FOODCOUNT_TEST_POSTGRES"] != nil {
+                guard let path = environment["FOODCOUNT_TEST_POSTGRES_CA"] else {
+                    throw TestFailure("FOODCOUNT_TEST_POSTGRES is set without FOODCOUNT_TEST_POSTGRES_CA")
+                }
+                return path
+            }
+            return try SharedPostgres.instance.get().certificateAuthority
         }
     }
 

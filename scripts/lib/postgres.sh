@@ -6,6 +6,9 @@
 # $FOODCOUNT_POSTGRES_USER (default nobody), which owns the data folder. The server trusts every local
 # connection (it listens on 127.0.0.1 only, has no Unix socket, and lives as long as one test run), its
 # superuser is `postgres`, and autovacuum is off so that nothing reads the tables behind a test's back.
+# It offers TLS (and accepts plain connections too) with a certificate for its address and `localhost`,
+# signed by a throwaway authority whose certificate is DIR/ca.crt: tests connect with
+# `sslmode=verify-full&sslrootcert=DIR/ca.crt`.
 
 # The folder with PostgreSQL's programs: Debian's newest /usr/lib/postgresql/N/bin, else the PATH's.
 postgres_bindir() {
@@ -49,13 +52,35 @@ start_postgres() {
   if [ -n "$clients" ]; then
     echo "host all all $clients trust" >>"$dir/data/pg_hba.conf"
   fi
+  make_postgres_certificates "$dir" "$address" || return 1
   if ! as_postgres_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=$address -c port=$port -c unix_socket_directories='' -c autovacuum=off -c fsync=off -c max_connections=200" \
+    -o "-c listen_addresses=$address -c port=$port -c unix_socket_directories='' -c autovacuum=off -c fsync=off -c max_connections=200 -c ssl=on -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key" \
     start >/dev/null; then
     echo "PostgreSQL did not start on port $port; its log:" >&2
     cat "$dir/server.log" >&2
     return 1
   fi
+}
+
+# make_postgres_certificates DIR ADDRESS: a throwaway authority (DIR/ca.crt) and the server's key and
+# certificate (DIR/server.key, DIR/server.crt) for ADDRESS and localhost, owned by the server's user.
+make_postgres_certificates() {
+  local dir=$1 address=$2
+  if ! {
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=FoodCount test authority" \
+      -keyout "$dir/ca.key" -out "$dir/ca.crt" &&
+      openssl req -newkey rsa:2048 -nodes -subj "/CN=$address" -keyout "$dir/server.key" -out "$dir/server.csr" &&
+      printf 'subjectAltName=IP:%s,DNS:localhost\n' "$address" >"$dir/server.ext" &&
+      openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial -days 2 \
+        -extfile "$dir/server.ext" -out "$dir/server.crt"
+  } >"$dir/openssl.log" 2>&1; then
+    echo "could not make the server's certificate; openssl said:" >&2
+    cat "$dir/openssl.log" >&2
+    return 1
+  fi
+  chmod 600 "$dir/server.key"
+  chmod 644 "$dir/ca.crt" "$dir/server.crt"
+  if [ "$(id -u)" -eq 0 ]; then chown "${FOODCOUNT_POSTGRES_USER:-nobody}" "$dir/server.key" "$dir/server.crt"; fi
 }
 
 # stop_postgres DIR: stops the server started in DIR (fast: disconnects clients) and removes DIR.
