@@ -10,6 +10,11 @@ import Synchronization
 /// Rows whose categories are canonically equal (``CategoryForm``) are summed under the canonical spelling,
 /// as the SQLite reader does. A missing table reads as no counts; an unreachable server fails as
 /// `unavailable`.
+///
+/// The version (the API's entity tag) is made of the counts themselves, their total and a 64-bit digest:
+/// PostgreSQL keeps no change counter that is both exact and cheap, so a `304 Not Modified` still reads the
+/// table, but spares the encoding and the transfer. Counts only grow between rebuilds, so two tables with
+/// one version would need the same total and the same digest.
 public final class PostgresCountReader: CountReader {
     private let location: PostgresLocation
     private let connectTimeout: Duration
@@ -53,6 +58,29 @@ public final class PostgresCountReader: CountReader {
             counts[CategoryForm.canonical(category), default: 0] += count
         }
         return counts
+    }
+
+    /// Implements `CountReader.versionedCounts`: the counts and a digest of them.
+    public func versionedCounts() async throws(StoreError) -> (counts: [String: Int64], version: String?) {
+        let counts = try await counts()
+        return (counts, Self.digest(of: counts))
+    }
+
+    /// Implements `CountReader.currentVersion`: the digest of the counts as they are now.
+    public func currentVersion() async throws(StoreError) -> String? {
+        try await versionedCounts().version
+    }
+
+    /// The total, and FNV-1a over the categories (sorted) and their counts: equal for equal counts, in every
+    /// process.
+    static func digest(of counts: [String: Int64]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for (category, count) in counts.sorted(by: { $0.key < $1.key }) {
+            for byte in category.utf8 + [0] + Array("\(count)".utf8) + [0] {
+                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+            }
+        }
+        return "pg-\(counts.values.reduce(0, +))-" + String(hash, radix: 16)
     }
 
     /// Closes the connection; the next read opens another.

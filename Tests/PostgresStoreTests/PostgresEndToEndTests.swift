@@ -1,3 +1,4 @@
+import FoodCountCore
 import Foundation
 import PostgresStore
 import TestSupport
@@ -86,6 +87,38 @@ final class PostgresEndToEndTests: XCTestCase {
         XCTAssertEqual(output.split(separator: "\n").count, 1, output)
         XCTAssertTrue(output.contains("DATABASE_URL") && output.contains("no user"), output)
         XCTAssertFalse(output.contains("127.0.0.1:5432"), "DATABASE_URL is a secret and is never repeated: \(output)")
+    }
+
+    func testTheAPIReadingPostgreSQLAnswers304UntilTheCountsChange() throws {
+        let database = try PostgresTestDatabase()
+        defer { try? database.drop() }
+        let store = try PostgresCountStore(configuration: .init(location: database.location))
+        defer { store.close() }
+        let p0 = SourcePartition(topic: "etag", partition: 0)
+        try store.commit(CountBatch(deltas: ["soup": 2], offsets: [p0: .init(expected: nil, next: 2)], eventCount: 2))
+        let location = database.location
+        let port = try EmbeddedBroker.freePort()
+        let api = try ChildProcess(
+            TestEnvironment.executable("api"), ["--port", "\(port)", "--host", "127.0.0.1"],
+            environment: [
+                "DATABASE_URL": "postgres://\(location.username)@\(location.host):\(location.port)/\(location.database)"
+            ])
+        defer { api.signal(SIGTERM) }
+        let url = "http://127.0.0.1:\(port)/aggregated"
+        XCTAssertTrue(
+            eventually(timeout: 30) { (try? HTTP.curl(url))?.status == 200 }, api.output.suffix(2_000).description)
+
+        let first = try HTTP.curl(url)
+        let tag = try XCTUnwrap(first.headers["etag"], "\(first.headers)")
+        let unchanged = try HTTP.curl(url, headers: ["If-None-Match": tag])
+        XCTAssertEqual(unchanged.status, 304)
+        XCTAssertEqual(unchanged.body, "")
+
+        try store.commit(CountBatch(deltas: ["taco": 1], offsets: [p0: .init(expected: 2, next: 3)], eventCount: 1))
+        let changed = try HTTP.curl(url, headers: ["If-None-Match": tag])
+        XCTAssertEqual(changed.status, 200, "the counts changed")
+        XCTAssertNotEqual(changed.headers["etag"], tag)
+        XCTAssertTrue(changed.body.contains("taco"), changed.body)
     }
 
     func testAnOperatorCommandOnAnUnreachablePostgreSQLDatabaseFailsInOneLineWithoutThePassword() throws {
