@@ -69,6 +69,9 @@ public final class PostgresCountsDatabase: Sendable {
         let group = configuration.consumerGroup
         try session.transaction(context: "replacing the counts and the offsets") { transaction throws(StoreError) in
             try PostgresSchema.prepare(transaction)
+            // Waits for commits in flight, and keeps new ones out until the end: the deletes then see every
+            // committed row, even should the rewrite lock have been lost (its session ended) during the recount.
+            try transaction.run("LOCK TABLE food_counts, foodcount_offsets IN SHARE ROW EXCLUSIVE MODE")
             try transaction.run("DELETE FROM food_counts")
             try transaction.run("DELETE FROM foodcount_offsets")
             try PostgresCountStore.apply(batch, group: group, in: transaction)
