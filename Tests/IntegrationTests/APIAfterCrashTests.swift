@@ -26,14 +26,21 @@ final class APIAfterCrashTests: XCTestCase {
         var leftJournals = 0
         var hotJournals = 0
         var unanswered: [String] = []
-        while kills < 30, kills < 8 || hotJournals == 0 {
+        // Odd rounds kill at a random instant; even rounds aim: they freeze the consumer the moment its journal
+        // is synced (hot) and kill it only if the journal is still hot once it is frozen. Random kills alone
+        // left no hot journal in 30 kills on a loaded machine.
+        while kills < 12 {
             let consumer = try harness.start()
             defer { consumer.signal(SIGKILL) }
             let working = eventually(timeout: 60, interval: 0.01) {
                 consumer.output.contains("offsets=[\"") || !consumer.isRunning
             }
             XCTAssertTrue(working && consumer.isRunning, "consumer never started:\n\(consumer.output.suffix(2_000))")
-            try await Task.sleep(for: .milliseconds(Int.random(in: 20...150)))
+            if kills % 2 == 0 {
+                _ = freezeWithAHotJournal(consumer, journal: journal, timeout: 20)
+            } else {
+                try await Task.sleep(for: .milliseconds(Int.random(in: 20...150)))
+            }
             guard consumer.isRunning else { break }
             consumer.signal(SIGKILL)
             _ = consumer.wait(timeout: 10)
@@ -54,9 +61,10 @@ final class APIAfterCrashTests: XCTestCase {
             if !answered { unanswered.append("kill \(kills) (hot journal: \(hot)): \(last)") }
         }
 
-        XCTAssertGreaterThanOrEqual(kills, 8)
-        XCTAssertGreaterThan(
-            hotJournals, 0,
+        print("[apicrash] \(kills) kills: \(leftJournals) left a journal, \(hotJournals) of them hot")
+        XCTAssertEqual(kills, 12)
+        XCTAssertGreaterThanOrEqual(
+            hotJournals, 3,
             "no kill left a hot journal in \(kills) kills (\(leftJournals) left an unsynced one): the test proved nothing"
         )
         XCTAssertEqual(
@@ -91,14 +99,42 @@ final class APIAfterCrashTests: XCTestCase {
         XCTAssertTrue(noticed, "within about a second the API must serve the new file; it serves \(last ?? [:])")
     }
 
+    /// Watches the journal's first bytes and stops the consumer (SIGSTOP) as soon as they are the synced header's
+    /// magic; returns true if the journal is still hot once the consumer is frozen. Otherwise it lets the consumer
+    /// go on and watches again, until `timeout` seconds pass.
+    private func freezeWithAHotJournal(_ consumer: ChildProcess, journal: String, timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline, consumer.isRunning {
+            guard journalStartsWithMagic(journal) else {
+                usleep(100)
+                continue
+            }
+            consumer.signal(SIGSTOP)
+            usleep(2_000)
+            if journalStartsWithMagic(journal) { return true }
+            consumer.signal(SIGCONT)
+        }
+        return false
+    }
+
+    private func journalStartsWithMagic(_ path: String) -> Bool {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var header = [UInt8](repeating: 0, count: 8)
+        guard pread(descriptor, &header, 8, 0) == 8 else { return false }
+        return header == Self.journalMagic
+    }
+
+    private static let journalMagic: [UInt8] = [0xD9, 0xD5, 0x05, 0xF9, 0x20, 0xA1, 0x63, 0xD7]
+
     /// The size of a rollback journal, and whether it is hot: SQLite writes the journal header's magic only
     /// once the journal is synced (before that its first bytes are zero and a reader ignores it), so a journal
     /// that starts with the magic must be rolled back before the database can be read.
     private func inspectJournal(_ path: String) throws -> (size: Int, hot: Bool) {
         guard FileManager.default.fileExists(atPath: path) else { return (0, false) }
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        let magic: [UInt8] = [0xD9, 0xD5, 0x05, 0xF9, 0x20, 0xA1, 0x63, 0xD7]
-        return (data.count, Array(data.prefix(8)) == magic)
+        return (data.count, Array(data.prefix(8)) == Self.journalMagic)
     }
 
     private func makeDatabase(_ path: String, counts: [String: Int]) throws {
