@@ -7,7 +7,7 @@ extension CountingPipeline {
     func startCommit() {
         guard !pending.isEmpty else { return }
         let started = ContinuousClock.now
-        guard sendDeadLetters(until: started + configuration.deadLetterTimeout, stopping: { isStopRequested })
+        guard sendDeadLetters(until: started + configuration.deadLetterTimeout, stopping: { stop.isRequested })
         else { return }
         let batch = ownership.makeBatch(pending)
         schedule.commitBegan(inBackground: true)
@@ -43,7 +43,7 @@ extension CountingPipeline {
     func attemptFlush(waitingUntil deadline: ContinuousClock.Instant) throws -> Bool {
         guard try settleCommit(waiting: true) else { return false }
         let started = ContinuousClock.now
-        guard sendDeadLetters(until: deadline, stopping: { isAbandoning }) else { return false }
+        guard sendDeadLetters(until: deadline, stopping: { stop.isAbandoning }) else { return false }
         while !pending.isEmpty {
             let batch = ownership.makeBatch(pending)
             schedule.commitBegan(inBackground: false)
@@ -68,7 +68,7 @@ extension CountingPipeline {
         while true {
             if try attemptFlush(waitingUntil: deadline) { return true }
             attempt += 1
-            guard ContinuousClock.now < deadline, !isAbandoning else { return false }
+            guard ContinuousClock.now < deadline, !stop.isAbandoning else { return false }
             pause(min(configuration.retry.delay(attempt: attempt), deadline - ContinuousClock.now))
         }
     }
@@ -139,7 +139,7 @@ extension CountingPipeline {
     /// Sleeps in short slices so that an abandoning stop is noticed quickly.
     func pause(_ delay: Duration) {
         let deadline = ContinuousClock.now + delay
-        while ContinuousClock.now < deadline, !isAbandoning {
+        while ContinuousClock.now < deadline, !stop.isAbandoning {
             let slice = min(.milliseconds(50), deadline - ContinuousClock.now)
             Thread.sleep(forTimeInterval: max(0, slice.seconds))
         }

@@ -84,7 +84,7 @@ extension CountingPipeline {
             } catch {
                 failure = error
             }
-            guard failure.isTransient, !isStopRequested else { throw failure }
+            guard failure.isTransient, !stop.isRequested else { throw failure }
             attempt += 1
             let delay = configuration.retry.delay(attempt: attempt)
             logger.warning(

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Synchronization
 
 /// Reads records from a source, decodes them, aggregates a batch and commits it with its offsets.
 ///
@@ -18,7 +17,8 @@ public final class CountingPipeline: @unchecked Sendable {
     let courier: DeadLetterCourier
     let configuration: Configuration
     let logger: Logger
-    let stopState = Mutex<StopState>(.running)
+    /// Whether a stop was asked for, and whether it gives up retrying. Safe from any thread.
+    let stop = StopRequest()
     /// Statistics, health and metrics, recorded together.
     let recorder = PipelineRecorder()
     /// Everything below is confined to the pipeline's thread (asserted in debug builds).
@@ -32,8 +32,6 @@ public final class CountingPipeline: @unchecked Sendable {
     var schedule: FlushSchedule<ContinuousClock>
     var failure: (any Error)?
     var counter: RecordCounter
-
-    enum StopState { case running, stopping, abandoning }
 
     /// Creates a pipeline.
     /// - Parameters:
@@ -73,9 +71,7 @@ public final class CountingPipeline: @unchecked Sendable {
     /// - Parameter abandonRetries: Also give up retrying a failing store at once (the batch is then
     ///   not committed, which loses nothing: its offsets are not stored either).
     public func requestStop(abandonRetries: Bool = false) {
-        stopState.withLock { state in
-            state = abandonRetries ? .abandoning : (state == .abandoning ? .abandoning : .stopping)
-        }
+        stop.request(abandoningRetries: abandonRetries)
         source.wakeup()
     }
 
@@ -92,7 +88,7 @@ public final class CountingPipeline: @unchecked Sendable {
             logger.info("pipeline stopped", metadata: ["statistics": "\(statistics)"])
         }
         do {
-            while !isStopRequested {
+            while !stop.isRequested {
                 if let failure { throw failure }
                 try continueFencedPartitions()
                 try settleCommit(waiting: false)
@@ -139,10 +135,4 @@ public final class CountingPipeline: @unchecked Sendable {
             try attemptFlush(waitingUntil: .now + configuration.deadLetterTimeout)
         }
     }
-
-    /// Whether the loop is stopping, so that waiting on the dead-letter sink from it should end.
-    var isStopRequested: Bool { stopState.withLock { $0 != .running } }
-
-    /// Whether a stop gives up retrying, so that a final or revocation flush should end its waits.
-    var isAbandoning: Bool { stopState.withLock { $0 == .abandoning } }
 }
