@@ -63,14 +63,7 @@ extension CountingPipeline {
     /// Flushes now, retrying with backoff for at most `budget` (for revocation and shutdown).
     /// - Returns: Whether the batch was committed.
     func flushRetrying(budget: Duration) throws -> Bool {
-        let deadline = ContinuousClock.now + budget
-        var attempt = 0
-        while true {
-            if try attemptFlush(waitingUntil: deadline) { return true }
-            attempt += 1
-            guard ContinuousClock.now < deadline, !stop.isAbandoning else { return false }
-            pause(min(configuration.retry.delay(attempt: attempt), deadline - ContinuousClock.now))
-        }
+        try retries.retrying(within: budget) { try attemptFlush(waitingUntil: $0) }
     }
 
     /// Handles a failed commit: a fence sets the partitions aside, a transient failure waits for a retry.
@@ -134,14 +127,5 @@ extension CountingPipeline {
     func pauseOwnedPartitions() {
         let newly = ownership.pauseAll()
         if !newly.isEmpty { source.pause(newly) }
-    }
-
-    /// Sleeps in short slices so that an abandoning stop is noticed quickly.
-    func pause(_ delay: Duration) {
-        let deadline = ContinuousClock.now + delay
-        while ContinuousClock.now < deadline, !stop.isAbandoning {
-            let slice = min(.milliseconds(50), deadline - ContinuousClock.now)
-            Thread.sleep(forTimeInterval: max(0, slice.seconds))
-        }
     }
 }

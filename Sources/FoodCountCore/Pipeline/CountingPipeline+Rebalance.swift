@@ -10,7 +10,7 @@ extension CountingPipeline {
         confinement.assertConfined("partitionsAssigned")
         let (stored, storedLogIDs): ([SourcePartition: Int64], [SourcePartition: String])
         do {
-            (stored, storedLogIDs) = try readingStoreRetrying { () throws(StoreError) in
+            (stored, storedLogIDs) = try retries.readingStore { () throws(StoreError) in
                 (try store.storedOffsets(for: partitions), try store.storedLogIDs(for: partitions))
             }
         } catch {
@@ -74,25 +74,6 @@ extension CountingPipeline {
         recorder.rebalanced(lost: lost, owned: ownership.count)
     }
 
-    /// Reads from the store, retrying transient failures with backoff while the pipeline runs.
-    func readingStoreRetrying<Value>(_ read: () throws(StoreError) -> Value) throws(StoreError) -> Value {
-        var attempt = 0
-        while true {
-            let failure: StoreError
-            do {
-                return try read()
-            } catch {
-                failure = error
-            }
-            guard failure.isTransient, !stop.isRequested else { throw failure }
-            attempt += 1
-            let delay = configuration.retry.delay(attempt: attempt)
-            logger.warning(
-                "reading stored offsets failed; retrying", metadata: ["delay": "\(delay)", "error": "\(failure)"])
-            pause(delay)
-        }
-    }
-
     /// Drops the pending work of partitions and stops owning them.
     func forget(_ partitions: [SourcePartition]) {
         pending.forget(partitions)
@@ -117,7 +98,7 @@ extension CountingPipeline {
     func continueFencedPartitions() throws {
         guard !ownership.fenced.isEmpty else { return }
         let partitions = ownership.fenced.sorted()
-        let stored = try readingStoreRetrying { () throws(StoreError) in try store.storedOffsets(for: partitions) }
+        let stored = try retries.readingStore { () throws(StoreError) in try store.storedOffsets(for: partitions) }
         if let missing = partitions.first(where: { stored[$0] == nil }) {
             throw StoreError(
                 code: .inconsistent,

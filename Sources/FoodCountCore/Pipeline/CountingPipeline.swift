@@ -26,6 +26,8 @@ public final class CountingPipeline: @unchecked Sendable {
     let committer: CommitWorker
     /// Receives the source's rebalance callbacks; the source holds it weakly.
     let events = PartitionEvents()
+    /// Retries stored-offset reads, and the flushes before revocations and the shutdown.
+    let retries: RetryLoop<ContinuousClock>
 
     var pending = PendingBatch()
     var ownership = Ownership()
@@ -57,6 +59,7 @@ public final class CountingPipeline: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         self.schedule = FlushSchedule(rules: .init(configuration), clock: ContinuousClock())
+        self.retries = RetryLoop(policy: configuration.retry, stop: stop, logger: logger, clock: ContinuousClock())
         self.committer = CommitWorker(store: store, confinement: confinement) { [source] in source.wakeup() }
         events.pipeline = self
     }
