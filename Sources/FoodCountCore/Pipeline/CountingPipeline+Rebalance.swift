@@ -19,22 +19,15 @@ extension CountingPipeline {
             failure = error
             return [:]
         }
-        ownership.assign(partitions, stored: stored, logIDs: current)
-        var starts: [SourcePartition: PartitionStart] = [:]
-        for partition in partitions {
-            guard let offset = stored[partition] else { continue }
-            let start = PartitionStart(stored: offset, storedLogID: storedLogIDs[partition], logID: current[partition])
-            starts[partition] = start
-            if start == .beginning {
-                logger.warning(
-                    "the partition's log was recreated since its offset was stored (its topic ID changed); counting the new log from its beginning",
-                    metadata: [
-                        "partition": "\(partition)", "stored_offset": "\(offset)",
-                        "stored_topic_id": "\(storedLogIDs[partition] ?? "")",
-                        "topic_id": "\(current[partition] ?? "")",
-                    ])
-                recorder.logRecreated()
-            }
+        let starts = ownership.assign(partitions, stored: stored, storedLogIDs: storedLogIDs, logIDs: current)
+        for partition in partitions where starts[partition] == .beginning {
+            logger.warning(
+                "the partition's log was recreated since its offset was stored (its topic ID changed); counting the new log from its beginning",
+                metadata: [
+                    "partition": "\(partition)", "stored_offset": "\(stored[partition] ?? 0)",
+                    "stored_topic_id": "\(storedLogIDs[partition] ?? "")", "topic_id": "\(current[partition] ?? "")",
+                ])
+            recorder.logRecreated()
         }
         recorder.rebalanced(assigned: true, owned: ownership.count)
         logger.info(
@@ -99,13 +92,7 @@ extension CountingPipeline {
         guard !ownership.fenced.isEmpty else { return }
         let partitions = ownership.fenced.sorted()
         let stored = try retries.readingStore { () throws(StoreError) in try store.storedOffsets(for: partitions) }
-        if let missing = partitions.first(where: { stored[$0] == nil }) {
-            throw StoreError(
-                code: .inconsistent,
-                message:
-                    "the stored offset of \(missing) vanished while this member owned the partition; refusing to guess where to continue"
-            )
-        }
+        try ownership.checkFencedStored(stored)
         do {
             try source.seek(stored)
         } catch {
