@@ -47,12 +47,7 @@ extension CountingPipeline {
     /// Sends pending dead letters; keeps those that failed. Returns whether all were acknowledged; after a
     /// failure, the schedule waits for a retry.
     func sendDeadLetters(until deadline: ContinuousClock.Instant, stopping: () -> Bool) -> Bool {
-        let letters = pending.deadLetters
-        guard !letters.isEmpty else { return true }
-        let (remaining, error) = courier.send(letters, until: deadline, stopping: stopping)
-        pending.keepDeadLetters(remaining)
-        recorder.deadLettersSent(acknowledged: letters.count - remaining.count, failed: remaining.count, error: error)
-        guard let error else { return true }
+        guard let error = courier.deliver(&pending, until: deadline, stopping: stopping) else { return true }
         retryLater(after: error)
         return false
     }

@@ -55,7 +55,7 @@ public final class CountingPipeline: @unchecked Sendable {
         self.store = store
         self.decoder = decoder
         self.counter = RecordCounter(decoder: decoder)
-        self.courier = DeadLetterCourier(sink: deadLetterSink, logger: logger)
+        self.courier = DeadLetterCourier(sink: deadLetterSink, logger: logger, recorder: recorder)
         self.configuration = configuration
         self.logger = logger
         self.schedule = FlushSchedule(rules: .init(configuration), clock: ContinuousClock())
