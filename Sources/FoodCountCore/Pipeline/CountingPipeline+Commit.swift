@@ -9,8 +9,7 @@ extension CountingPipeline {
         let started = ContinuousClock.now
         guard sendDeadLetters(until: started + configuration.deadLetterTimeout, stopping: { stop.isRequested })
         else { return }
-        let batch = ownership.makeBatch(pending)
-        schedule.commitBegan(inBackground: true)
+        let batch = books.beginCommit(of: pending, inBackground: true)
         committer.start(.init(pending: pending.take(), batch: batch, started: started))
     }
 
@@ -25,11 +24,11 @@ extension CountingPipeline {
         guard let (commit, result) = committer.takeOutcome(waiting: waiting) else { return true }
         switch result {
         case .success:
-            committed(commit.batch, counted: commit.pending.aggregator.countedCount, started: commit.started)
+            books.committed(commit.batch, counted: commit.pending.aggregator.countedCount, started: commit.started)
             return true
         case .failure(let failure):
             pending.merge(earlier: commit.pending)
-            return try survived(failure)
+            return try books.failed(failure, pending: &pending)
         }
     }
 
@@ -45,17 +44,16 @@ extension CountingPipeline {
         let started = ContinuousClock.now
         guard sendDeadLetters(until: deadline, stopping: { stop.isAbandoning }) else { return false }
         while !pending.isEmpty {
-            let batch = ownership.makeBatch(pending)
-            schedule.commitBegan(inBackground: false)
+            let batch = books.beginCommit(of: pending, inBackground: false)
             do throws(StoreError) {
                 try store.commit(batch)
             } catch {
-                guard try survived(error) else { return false }
+                guard try books.failed(error, pending: &pending) else { return false }
                 continue  // fenced: the other partitions commit now
             }
             let counted = pending.aggregator.countedCount
             pending.reset()
-            committed(batch, counted: counted, started: started)
+            books.committed(batch, counted: counted, started: started)
         }
         return true
     }
@@ -64,68 +62,5 @@ extension CountingPipeline {
     /// - Returns: Whether the batch was committed.
     func flushRetrying(budget: Duration) throws -> Bool {
         try retries.retrying(within: budget) { try attemptFlush(waitingUntil: $0) }
-    }
-
-    /// Handles a failed commit: a fence sets the partitions aside, a transient failure waits for a retry.
-    /// - Returns: `true` after a fence (which is no store failure), `false` after a transient failure.
-    /// - Throws: `failure` when retrying cannot fix it.
-    private func survived(_ failure: StoreError) throws -> Bool {
-        if failure.code == .fenced {
-            setAsideFenced(failure)
-            if schedule.isCommitting { schedule.commitSucceeded() }  // a failing run goes on until a write succeeds
-            return true
-        }
-        guard failure.isTransient else { throw failure }
-        recorder.storeFailed(failure)
-        retryLater(after: failure)
-        return false
-    }
-
-    /// After a failed attempt: the schedule backs off; past the retry budget, consumption pauses and the
-    /// pipeline reports not ready.
-    func retryLater(after error: any Error) {
-        let (delay, exhausted) = schedule.commitFailed()
-        if exhausted {
-            logger.error(
-                "commits have failed for longer than the retry budget; pausing consumption and reporting not ready",
-                metadata: ["budget": "\(configuration.retryBudget)"])
-            pauseOwnedPartitions()  // before the flag, so that whoever sees the flag sees the pause too
-        }
-        recorder.retrying(budgetExhausted: exhausted)
-        logger.warning("commit attempt failed; retrying", metadata: ["delay": "\(delay)", "error": "\(error)"])
-    }
-
-    /// Books a committed batch: the offsets it stored, the source's own bookkeeping, statistics and metrics;
-    /// and ends a failure state.
-    private func committed(_ batch: CountBatch, counted: Int, started: ContinuousClock.Instant) {
-        let wasFailing = schedule.commitSucceeded()
-        source.commit(ownership.committed(batch))
-        recorder.committed(batch, counted: counted, started: started)
-        logger.debug(
-            "batch committed",
-            metadata: [
-                "events": "\(batch.eventCount)", "categories": "\(batch.deltas.count)",
-                "duration": "\(ContinuousClock.now - started)",
-            ])
-        let resumed = ownership.resumeAll()
-        if !resumed.isEmpty { source.resume(resumed) }
-        if wasFailing { logger.notice("commits succeed again; consumption resumed") }
-    }
-
-    /// Ends a run of failures that left nothing to commit (a fence, or a revocation, took the pending work):
-    /// nothing waits for the store any more, so consumption resumes and readiness returns. The store is
-    /// reported writable again only once a commit succeeds.
-    func failuresOutlived() {
-        schedule.commitSucceeded()
-        recorder.failuresOutlived()
-        let resumed = ownership.resumeAll()
-        if !resumed.isEmpty { source.resume(resumed) }
-        logger.notice("nothing is left to commit after the failed commits; consumption resumed")
-    }
-
-    /// Pauses every owned partition not paused yet.
-    func pauseOwnedPartitions() {
-        let newly = ownership.pauseAll()
-        if !newly.isEmpty { source.pause(newly) }
     }
 }

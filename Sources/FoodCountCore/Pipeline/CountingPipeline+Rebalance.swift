@@ -19,21 +19,7 @@ extension CountingPipeline {
             failure = error
             return [:]
         }
-        let starts = ownership.assign(partitions, stored: stored, storedLogIDs: storedLogIDs, logIDs: current)
-        for partition in partitions where starts[partition] == .beginning {
-            logger.warning(
-                "the partition's log was recreated since its offset was stored (its topic ID changed); counting the new log from its beginning",
-                metadata: [
-                    "partition": "\(partition)", "stored_offset": "\(stored[partition] ?? 0)",
-                    "stored_topic_id": "\(storedLogIDs[partition] ?? "")", "topic_id": "\(current[partition] ?? "")",
-                ])
-            recorder.logRecreated()
-        }
-        recorder.rebalanced(assigned: true, owned: ownership.count)
-        logger.info(
-            "starting partitions at stored offsets",
-            metadata: ["offsets": "\(partitions.sorted().map { "\($0)=\(starts[$0].map { "\($0)" } ?? "reset")" })"])
-        return starts
+        return books.assigned(partitions, stored: stored, storedLogIDs: storedLogIDs, logIDs: current)
     }
 
     /// Flushes pending work before the partitions go, or drops it if the assignment was lost.
@@ -63,45 +49,16 @@ extension CountingPipeline {
                 failure = error
             }
         }
-        forget(partitions)
-        recorder.rebalanced(lost: lost, owned: ownership.count)
-    }
-
-    /// Drops the pending work of partitions and stops owning them.
-    func forget(_ partitions: [SourcePartition]) {
         pending.forget(partitions)
-        ownership.release(partitions)
+        books.released(partitions, lost: lost)
     }
 
-    /// After a fenced commit: drops this member's pending work of the fenced partitions, whose stored offsets
-    /// another member (or a person) moved, and stops counting them until ``continueFencedPartitions()``
-    /// moves them to their stored offsets. The partitions stay owned: librdkafka keeps them assigned.
-    func setAsideFenced(_ error: StoreError) {
-        let partitions = ownership.fence(error.partitions)
-        logger.warning(
-            "a commit was fenced: the stored offsets moved on without this member; dropping its pending work of those partitions and continuing them from the stored offsets",
-            metadata: ["partitions": "\(partitions.sorted())", "error": "\(error)"])
-        pending.forget(partitions)
-        recorder.fenced()
-    }
-
-    /// Moves fenced partitions to their stored offsets and counts them again from there. A move that fails
-    /// is tried again on the next turn of the loop; a stored offset that vanished stops the pipeline, since
-    /// any start would be a guess.
+    /// Moves fenced partitions to their stored offsets and counts them again from there (see
+    /// ``Bookkeeper/continueFenced(at:)``).
     func continueFencedPartitions() throws {
-        guard !ownership.fenced.isEmpty else { return }
-        let partitions = ownership.fenced.sorted()
+        guard !books.ownership.fenced.isEmpty else { return }
+        let partitions = books.ownership.fenced.sorted()
         let stored = try retries.readingStore { () throws(StoreError) in try store.storedOffsets(for: partitions) }
-        try ownership.checkFencedStored(stored)
-        do {
-            try source.seek(stored)
-        } catch {
-            logger.warning("cannot move fenced partitions yet; trying again", metadata: ["error": "\(error)"])
-            return
-        }
-        ownership.continueFenced(at: stored)
-        logger.notice(
-            "continuing fenced partitions from their stored offsets",
-            metadata: ["offsets": "\(stored.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })"])
+        try books.continueFenced(at: stored)
     }
 }

@@ -7,13 +7,13 @@ extension CountingPipeline {
     func process(_ run: any SourceRun) {
         confinement.assertConfined("process")
         let partition = run.partition
-        guard ownership.counts(partition) else {
+        guard books.ownership.counts(partition) else {
             return recorder.consumed(run.count, from: partition, dropped: run.count)
         }
         let position =
             pending.aggregator.nextOffset(for: partition)
             ?? committer.inFlight?.pending.aggregator.nextOffset(for: partition)
-            ?? ownership.storedOffset(of: partition)
+            ?? books.ownership.storedOffset(of: partition)
         let outcome = counter.count(run, from: position, into: &pending.aggregator)
         recorder.consumed(run.count, from: partition, invalid: outcome.rejected.count)
         for (offset, expected) in outcome.stepsBack {
@@ -37,18 +37,14 @@ extension CountingPipeline {
     func finishPoll(visited: Int) {
         guard visited > 0 else { return }
         pending.noteArrivals(at: .now)
-        if schedule.shouldPauseForFullBatch(pending.snapshot), ownership.paused.isEmpty {
-            logger.warning(
-                "pausing consumption until the pending batch commits", metadata: ["records": "\(pending.recordCount)"])
-            pauseOwnedPartitions()
-        }
+        books.pauseIfFull(pending.snapshot)
     }
 
     /// Sends pending dead letters; keeps those that failed. Returns whether all were acknowledged; after a
     /// failure, the schedule waits for a retry.
     func sendDeadLetters(until deadline: ContinuousClock.Instant, stopping: () -> Bool) -> Bool {
         guard let error = courier.deliver(&pending, until: deadline, stopping: stopping) else { return true }
-        retryLater(after: error)
+        books.retryLater(after: error)
         return false
     }
 }

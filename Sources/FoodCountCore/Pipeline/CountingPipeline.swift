@@ -5,14 +5,14 @@ import Logging
 ///
 /// The pipeline runs on one dedicated thread (``run()`` blocks), while a ``CommitWorker`` writes the previous
 /// batch to the store, so that polling goes on during the commit. When to commit, how long to poll and how
-/// much to take is decided by a ``FlushSchedule``; the pipeline does the I/O. Through its listener, it starts
-/// each assigned partition at the store's offset, flushes before a revocation returns, and drops the pending
-/// work of a lost assignment. Records that cannot be counted go to the dead-letter sink, and their offsets
+/// much to take is decided by a ``FlushSchedule``, and what each commit, assignment and fence does to the
+/// books by a ``Bookkeeper``; the pipeline does the I/O. Through its listener, it starts each assigned
+/// partition at the store's offset, flushes before a revocation returns, and drops the pending work of a
+/// lost assignment. Records that cannot be counted go to the dead-letter sink, and their offsets
 /// are stored only once the sink acknowledged them. See `docs/design.md` and `docs/operations.md`.
 public final class CountingPipeline: @unchecked Sendable {
     let source: any EventSource
     let store: any CountStore
-    let decoder: any EventDecoder
     /// Logs and keeps the records that cannot be counted, and sends them.
     let courier: DeadLetterCourier
     let configuration: Configuration
@@ -30,8 +30,8 @@ public final class CountingPipeline: @unchecked Sendable {
     let retries: RetryLoop<ContinuousClock>
 
     var pending = PendingBatch()
-    var ownership = Ownership()
-    var schedule: FlushSchedule<ContinuousClock>
+    /// The flush schedule and the partitions owned, and what commits, assignments and fences do to them.
+    var books: Bookkeeper<ContinuousClock>
     var failure: (any Error)?
     var counter: RecordCounter
 
@@ -53,12 +53,13 @@ public final class CountingPipeline: @unchecked Sendable {
     ) {
         self.source = source
         self.store = store
-        self.decoder = decoder
         self.counter = RecordCounter(decoder: decoder)
         self.courier = DeadLetterCourier(sink: deadLetterSink, logger: logger, recorder: recorder)
         self.configuration = configuration
         self.logger = logger
-        self.schedule = FlushSchedule(rules: .init(configuration), clock: ContinuousClock())
+        self.books = Bookkeeper(
+            schedule: FlushSchedule(rules: .init(configuration), clock: ContinuousClock()), source: source,
+            recorder: recorder, logger: logger)
         self.retries = RetryLoop(policy: configuration.retry, stop: stop, logger: logger, clock: ContinuousClock())
         self.committer = CommitWorker(store: store, confinement: confinement) { [source] in source.wakeup() }
         events.pipeline = self
@@ -95,15 +96,15 @@ public final class CountingPipeline: @unchecked Sendable {
                 if let failure { throw failure }
                 try continueFencedPartitions()
                 try settleCommit(waiting: false)
-                if schedule.isFailing, pending.isEmpty, committer.inFlight == nil { failuresOutlived() }
-                try act(on: schedule.decide(pending.snapshot))
-                if !ownership.paused.isEmpty { pauseOwnedPartitions() }  // those assigned while degraded
-                let began = schedule.now
+                if books.schedule.isFailing, pending.isEmpty, committer.inFlight == nil { books.failuresOutlived() }
+                try act(on: books.schedule.decide(pending.snapshot))
+                books.pauseNewlyAssigned()
+                let (began, batch) = (books.schedule.now, pending.snapshot)
                 let visited = try source.poll(
-                    maxRecords: schedule.pollLimit(pending.snapshot), timeout: schedule.pollTimeout(pending.snapshot)
+                    maxRecords: books.schedule.pollLimit(batch), timeout: books.schedule.pollTimeout(batch)
                 ) { process($0) }
                 finishPoll(visited: visited)
-                schedule.pollEnded(visited: visited, began: began, caughtUp: source.isCaughtUp)
+                books.schedule.pollEnded(visited: visited, began: began, caughtUp: source.isCaughtUp)
             }
             if try !flushRetrying(budget: configuration.shutdownRetryBudget) {
                 logger.warning(
