@@ -38,14 +38,26 @@ final class BookkeeperTests: XCTestCase {
         return pending
     }
 
-    func testABatchExpectsTheStoredOffsetsAndItsCommitStoresTheNextOnesAndTellsTheSource() {
-        var books = makeBooks()
-        let pending = makePending()
-        let batch = books.beginCommit(of: pending, inBackground: true)
-        XCTAssertEqual(batch.offsets, [p0: .init(expected: 3, next: 4), p1: .init(expected: nil, next: 1)])
-        XCTAssertEqual(books.schedule.state, .committing(pendingDue: false))
+    /// Commits the pending batch as the pipeline does (on the worker, or synchronously while commits fail),
+    /// with the store's answer `result`.
+    @discardableResult
+    private func commit(
+        _ books: inout Books, _ pending: inout PendingBatch, _ result: Result<Void, StoreError> = .success(())
+    ) throws -> Bool {
+        let inBackground = !books.schedule.isFailing
+        let commit = books.beginCommit(taking: &pending, started: .now, inBackground: inBackground)
+        return try books.settle(commit, result, pending: &pending)
+    }
 
-        books.committed(batch, counted: 2, started: .now)
+    func testABatchExpectsTheStoredOffsetsAndItsCommitStoresTheNextOnesAndTellsTheSource() throws {
+        var books = makeBooks()
+        var pending = makePending()
+        let commit = books.beginCommit(taking: &pending, started: .now, inBackground: true)
+        XCTAssertEqual(commit.batch.offsets, [p0: .init(expected: 3, next: 4), p1: .init(expected: nil, next: 1)])
+        XCTAssertEqual(books.schedule.state, .committing(pendingDue: false))
+        XCTAssertTrue(pending.isEmpty, "the next batch starts empty")
+
+        XCTAssertTrue(try books.settle(commit, .success(()), pending: &pending))
 
         XCTAssertEqual(books.schedule.state, .ready)
         XCTAssertEqual(books.ownership.storedOffset(of: p0), 4)
@@ -55,13 +67,25 @@ final class BookkeeperTests: XCTestCase {
         XCTAssertEqual(recorder.statistics.eventsCommitted, 2)
     }
 
+    func testAFailedBatchGoesBackIntoThePendingOneAheadOfTheNewerRecords() throws {
+        var books = makeBooks()
+        var pending = makePending()
+        let commit = books.beginCommit(taking: &pending, started: .now, inBackground: true)
+        pending.aggregator.count("pizza", partition: p0, offset: 4)
+
+        XCTAssertFalse(try books.settle(commit, .failure(busy), pending: &pending))
+
+        XCTAssertEqual(pending.recordCount, 3)
+        let retry = books.beginCommit(taking: &pending, started: .now, inBackground: false)
+        XCTAssertEqual(retry.batch.deltas, ["soup": 1, "taco": 1, "pizza": 1])
+        XCTAssertEqual(retry.batch.offsets[p0], .init(expected: 3, next: 5), "one batch, from the stored offset on")
+    }
+
     func testAFencedCommitSetsItsPartitionsAsideAndDropsOnlyTheirPendingWork() throws {
         var books = makeBooks()
         var pending = makePending()
-        _ = books.beginCommit(of: pending, inBackground: true)
-
         let fenced = StoreError(code: .fenced, message: "moved", partitions: [p0, p2])
-        XCTAssertTrue(try books.failed(fenced, pending: &pending), "a fence is no store failure")
+        XCTAssertTrue(try commit(&books, &pending, .failure(fenced)), "a fence is no store failure")
 
         XCTAssertFalse(books.ownership.counts(p0))
         XCTAssertTrue(books.ownership.owns(p0), "librdkafka keeps it assigned")
@@ -76,7 +100,7 @@ final class BookkeeperTests: XCTestCase {
     func testAFencedPartitionCountsAgainOnceMovedToItsStoredOffset() throws {
         var books = makeBooks()
         var pending = makePending()
-        _ = try books.failed(StoreError(code: .fenced, message: "moved", partitions: [p0]), pending: &pending)
+        try commit(&books, &pending, .failure(StoreError(code: .fenced, message: "moved", partitions: [p0])))
 
         try books.continueFenced(at: [p0: 15])
 
@@ -87,7 +111,7 @@ final class BookkeeperTests: XCTestCase {
     func testAFencedPartitionWhoseStoredOffsetVanishedStaysSetAside() throws {
         var books = makeBooks()
         var pending = makePending()
-        _ = try books.failed(StoreError(code: .fenced, message: "moved", partitions: [p0]), pending: &pending)
+        try commit(&books, &pending, .failure(StoreError(code: .fenced, message: "moved", partitions: [p0])))
 
         XCTAssertThrowsError(try books.continueFenced(at: [:])) { error in
             XCTAssertEqual((error as? StoreError)?.code, .inconsistent)
@@ -99,14 +123,14 @@ final class BookkeeperTests: XCTestCase {
         var books = makeBooks(retryBudget: .seconds(1))
         var pending = makePending()
 
-        XCTAssertFalse(try books.failed(busy, pending: &pending))
+        XCTAssertFalse(try commit(&books, &pending, .failure(busy)))
         XCTAssertTrue(books.schedule.isFailing)
         XCTAssertEqual(books.schedule.decide(pending.snapshotOn(clock)), .poll, "the backoff has not passed")
         XCTAssertFalse(recorder.health.storeWritable)
         XCTAssertEqual(source.pausedPartitions, [], "within the budget, consumption goes on")
 
         clock.advance(by: .seconds(1))
-        XCTAssertFalse(try books.failed(busy, pending: &pending))
+        XCTAssertFalse(try commit(&books, &pending, .failure(busy)))
         XCTAssertEqual(source.pausedPartitions, [p0, p1])
         XCTAssertTrue(recorder.health.retryBudgetExhausted)
         XCTAssertFalse(recorder.health.isReady)
@@ -116,10 +140,10 @@ final class BookkeeperTests: XCTestCase {
     func testACommitAfterFailuresResumesThePausedPartitionsAndReadiness() throws {
         var books = makeBooks(retryBudget: .zero)
         var pending = makePending()
-        _ = try books.failed(busy, pending: &pending)
+        try commit(&books, &pending, .failure(busy))
         XCTAssertEqual(source.pausedPartitions, [p0, p1])
 
-        books.committed(books.beginCommit(of: pending, inBackground: false), counted: 2, started: .now)
+        try commit(&books, &pending)
 
         XCTAssertEqual(source.pausedPartitions, [])
         XCTAssertEqual(books.schedule.state, .ready)
@@ -130,7 +154,7 @@ final class BookkeeperTests: XCTestCase {
     func testFailuresThatLeaveNothingToCommitResumeConsumptionButNotTheStoresHealth() throws {
         var books = makeBooks(retryBudget: .zero)
         var pending = makePending()
-        _ = try books.failed(busy, pending: &pending)
+        try commit(&books, &pending, .failure(busy))
 
         books.failuresOutlived()
 
@@ -140,12 +164,12 @@ final class BookkeeperTests: XCTestCase {
         XCTAssertFalse(recorder.health.storeWritable, "writable again only once a commit succeeds")
     }
 
-    func testAFailureThatRetryingCannotFixIsThrownAndChangesNothing() {
+    func testAFailureThatRetryingCannotFixIsThrownWithoutARetry() {
         var books = makeBooks()
         var pending = makePending()
         XCTAssertThrowsError(
-            try books.failed(StoreError(code: .corrupt, message: "not a database"), pending: &pending))
-        XCTAssertEqual(books.schedule.state, .ready)
+            try commit(&books, &pending, .failure(StoreError(code: .corrupt, message: "not a database"))))
+        XCTAssertFalse(books.schedule.isFailing)
         XCTAssertEqual(recorder.statistics.flushRetries, 0)
         XCTAssertEqual(pending.recordCount, 2)
     }
@@ -156,7 +180,7 @@ final class BookkeeperTests: XCTestCase {
         books.pauseIfFull(pending.snapshotOn(clock))
         XCTAssertEqual(source.pausedPartitions, [], "a full batch of a working store just commits")
 
-        _ = try books.failed(busy, pending: &pending)
+        try commit(&books, &pending, .failure(busy))
         books.pauseIfFull(pending.snapshotOn(clock))
         XCTAssertEqual(source.pausedPartitions, [p0, p1])
     }
@@ -167,7 +191,7 @@ final class BookkeeperTests: XCTestCase {
         books.pauseNewlyAssigned()
         XCTAssertEqual(source.pausedPartitions, [])
 
-        _ = try books.failed(busy, pending: &pending)
+        try commit(&books, &pending, .failure(busy))
         _ = books.assigned([p2], stored: [:], storedLogIDs: [:], logIDs: [:])
         books.pauseNewlyAssigned()
         XCTAssertEqual(source.pausedPartitions, [p0, p1, p2])

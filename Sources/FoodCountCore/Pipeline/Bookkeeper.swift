@@ -27,17 +27,42 @@ struct Bookkeeper<C: Clock> where C.Duration == Duration {
 
     // MARK: Commits
 
-    /// A commit of the pending batch begins: on the worker (`inBackground`), or synchronously.
-    /// - Returns: The store batch, which expects the offsets the store holds.
-    mutating func beginCommit(of pending: PendingBatch, inBackground: Bool) -> CountBatch {
+    /// A commit of the pending batch begins: on the worker (`inBackground`), or synchronously. Takes the
+    /// pending work (whose dead letters are sent) into the commit, as a store batch that expects the offsets
+    /// the store holds.
+    mutating func beginCommit(
+        taking pending: inout PendingBatch,
+        started: ContinuousClock.Instant,
+        inBackground: Bool
+    ) -> CommitWorker.Commit {
         let batch = ownership.makeBatch(pending)
         schedule.commitBegan(inBackground: inBackground)
-        return batch
+        return CommitWorker.Commit(pending: pending.take(), batch: batch, started: started)
+    }
+
+    /// Books the outcome of a commit. A failed batch's records go back into the pending batch, ahead of the
+    /// newer ones, and commit with them later: the store wrote nothing of it, and the newer records' offsets
+    /// follow its own.
+    /// - Returns: `false` when the commit failed transiently (the schedule then waits for a retry).
+    /// - Throws: A store failure that retrying cannot fix.
+    mutating func settle(
+        _ commit: CommitWorker.Commit,
+        _ result: Result<Void, StoreError>,
+        pending: inout PendingBatch
+    ) throws(StoreError) -> Bool {
+        switch result {
+        case .success:
+            committed(commit.batch, counted: commit.pending.aggregator.countedCount, started: commit.started)
+            return true
+        case .failure(let failure):
+            pending.merge(earlier: commit.pending)
+            return try failed(failure, pending: &pending)
+        }
     }
 
     /// Books a committed batch: the offsets it stored, the source's own bookkeeping, statistics and metrics;
     /// and ends a failure state.
-    mutating func committed(_ batch: CountBatch, counted: Int, started: ContinuousClock.Instant) {
+    private mutating func committed(_ batch: CountBatch, counted: Int, started: ContinuousClock.Instant) {
         let wasFailing = schedule.commitSucceeded()
         source.commit(ownership.committed(batch))
         recorder.committed(batch, counted: counted, started: started)
@@ -55,7 +80,7 @@ struct Bookkeeper<C: Clock> where C.Duration == Duration {
     /// failure waits for a retry.
     /// - Returns: `true` after a fence (which is no store failure), `false` after a transient failure.
     /// - Throws: `failure` when retrying cannot fix it.
-    mutating func failed(_ failure: StoreError, pending: inout PendingBatch) throws(StoreError) -> Bool {
+    private mutating func failed(_ failure: StoreError, pending: inout PendingBatch) throws(StoreError) -> Bool {
         if failure.code == .fenced {
             setAsideFenced(failure, pending: &pending)
             if schedule.isCommitting { schedule.commitSucceeded() }  // a failing run goes on until a write succeeds

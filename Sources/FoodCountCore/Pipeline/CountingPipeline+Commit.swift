@@ -9,27 +9,17 @@ extension CountingPipeline {
         let started = ContinuousClock.now
         guard sendDeadLetters(until: started + configuration.deadLetterTimeout, stopping: { stop.isRequested })
         else { return }
-        let batch = books.beginCommit(of: pending, inBackground: true)
-        committer.start(.init(pending: pending.take(), batch: batch, started: started))
+        committer.start(books.beginCommit(taking: &pending, started: started, inBackground: true))
     }
 
-    /// Takes the outcome of the commit in flight, if any, waiting for it when `waiting`.
-    ///
-    /// A failed batch's records go back into the pending batch, ahead of the newer ones, and commit with
-    /// them later: the store wrote nothing of it, and the newer records' offsets follow its own.
+    /// Takes the outcome of the commit in flight, if any, waiting for it when `waiting`, and books it (see
+    /// ``Bookkeeper/settle(_:_:pending:)``).
     /// - Returns: `false` when the commit failed transiently (the schedule then waits for a retry).
     /// - Throws: A store failure that retrying cannot fix.
     @discardableResult
     func settleCommit(waiting: Bool) throws -> Bool {
         guard let (commit, result) = committer.takeOutcome(waiting: waiting) else { return true }
-        switch result {
-        case .success:
-            books.committed(commit.batch, counted: commit.pending.aggregator.countedCount, started: commit.started)
-            return true
-        case .failure(let failure):
-            pending.merge(earlier: commit.pending)
-            return try books.failed(failure, pending: &pending)
-        }
+        return try books.settle(commit, result, pending: &pending)
     }
 
     /// One synchronous attempt to commit the pending batch: first the outcome of the commit in flight, then
@@ -43,17 +33,10 @@ extension CountingPipeline {
         guard try settleCommit(waiting: true) else { return false }
         let started = ContinuousClock.now
         guard sendDeadLetters(until: deadline, stopping: { stop.isAbandoning }) else { return false }
-        while !pending.isEmpty {
-            let batch = books.beginCommit(of: pending, inBackground: false)
-            do throws(StoreError) {
-                try store.commit(batch)
-            } catch {
-                guard try books.failed(error, pending: &pending) else { return false }
-                continue  // fenced: the other partitions commit now
-            }
-            let counted = pending.aggregator.countedCount
-            pending.reset()
-            books.committed(batch, counted: counted, started: started)
+        while !pending.isEmpty {  // a fence drops only its own partitions: the others commit now
+            let commit = books.beginCommit(taking: &pending, started: started, inBackground: false)
+            let result = Result { () throws(StoreError) in try store.commit(commit.batch) }
+            guard try books.settle(commit, result, pending: &pending) else { return false }
         }
         return true
     }

@@ -8,18 +8,17 @@ extension CountingPipeline {
         logIDs current: [SourcePartition: String]
     ) -> [SourcePartition: PartitionStart] {
         confinement.assertConfined("partitionsAssigned")
-        let (stored, storedLogIDs): ([SourcePartition: Int64], [SourcePartition: String])
         do {
-            (stored, storedLogIDs) = try retries.readingStore { () throws(StoreError) in
+            let (stored, storedLogIDs) = try retries.readingStore { () throws(StoreError) in
                 (try store.storedOffsets(for: partitions), try store.storedLogIDs(for: partitions))
             }
+            return books.assigned(partitions, stored: stored, storedLogIDs: storedLogIDs, logIDs: current)
         } catch {
             // Without the stored offsets any start would be a guess: own nothing, stop the pipeline.
             logger.error("cannot read stored offsets; not consuming", metadata: ["error": "\(error)"])
             failure = error
             return [:]
         }
-        return books.assigned(partitions, stored: stored, storedLogIDs: storedLogIDs, logIDs: current)
     }
 
     /// Flushes pending work before the partitions go, or drops it if the assignment was lost.
