@@ -204,9 +204,20 @@ final class BookkeeperTests: XCTestCase {
         XCTAssertEqual(starts, [p2: .beginning], "a recreated log is counted from its beginning")
         XCTAssertEqual(recorder.statistics.assignedPartitions, 3)
 
-        books.released([p0, p2], lost: true)
+        var pending = PendingBatch()
+        books.released([p0, p2], dropped: .lost, pending: &pending)
         XCTAssertEqual(recorder.statistics.assignedPartitions, 1)
         XCTAssertFalse(books.ownership.owns(p0))
+    }
+
+    func testARevocationDropsOnlyTheRevokedPartitionsWorkAndOwnershipOfThem() {
+        var books = makeBooks()
+        var pending = makePending()
+        books.released([p0], dropped: .notCommitted, pending: &pending)
+        XCTAssertFalse(books.ownership.owns(p0))
+        XCTAssertNil(pending.aggregator.nextOffset(for: p0))
+        XCTAssertEqual(pending.aggregator.nextOffset(for: p1), 1, "p1 stays, with its work")
+        XCTAssertEqual(recorder.statistics.assignedPartitions, 1)
     }
 }
 

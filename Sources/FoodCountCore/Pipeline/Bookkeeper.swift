@@ -169,10 +169,13 @@ struct Bookkeeper<C: Clock> where C.Duration == Duration {
         return starts
     }
 
-    /// Stops owning revoked (`lost`: lost) partitions.
-    mutating func released(_ partitions: [SourcePartition], lost: Bool) {
+    /// Stops owning revoked or lost partitions, and drops their pending work: none is left when it was
+    /// committed first, or it is `dropped` (which is logged).
+    mutating func released(_ partitions: [SourcePartition], dropped: RevocationDrop?, pending: inout PendingBatch) {
+        if let dropped { logger.warning(dropped.message, metadata: ["partitions": "\(partitions.sorted())"]) }
+        pending.forget(partitions)
         ownership.release(partitions)
-        recorder.rebalanced(lost: lost, owned: ownership.count)
+        recorder.rebalanced(lost: dropped == .lost, owned: ownership.count)
     }
 
     /// After a fenced commit: drops this member's pending work of the fenced partitions, whose stored offsets

@@ -30,26 +30,16 @@ extension CountingPipeline {
             logger.error("commit before revocation failed", metadata: ["error": "\(error)"])
             failure = error
         }
-        if lost {
-            logger.warning("assignment lost; dropping pending work", metadata: ["partitions": "\(partitions.sorted())"])
-        } else if failure != nil {
-            logger.warning(
-                "the pipeline failed; dropping pending work of revoked partitions",
-                metadata: ["partitions": "\(partitions.sorted())"])
-        } else {
+        var dropped = RevocationDrop(lost: lost, pipelineFailed: failure != nil)
+        if dropped == nil {
             do {
-                if try !flushRetrying(budget: configuration.revocationRetryBudget) {
-                    logger.warning(
-                        "cannot commit before the partitions go; their pending work is dropped and will be read again by the next owner",
-                        metadata: ["partitions": "\(partitions.sorted())"])
-                }
+                if try !flushRetrying(budget: configuration.revocationRetryBudget) { dropped = .notCommitted }
             } catch {
                 logger.error("flush on revocation failed", metadata: ["error": "\(error)"])
                 failure = error
             }
         }
-        pending.forget(partitions)
-        books.released(partitions, lost: lost)
+        books.released(partitions, dropped: dropped, pending: &pending)
     }
 
     /// Moves fenced partitions to their stored offsets and counts them again from there (see
