@@ -4,34 +4,30 @@ import XCTest
 
 /// How a stop request goes from running to stopping and abandoning, and never back.
 final class StopRequestTests: XCTestCase {
-    func testANewRequestIsRunningAndNeitherStopsNorAbandons() {
+    /// A request after the given calls to `request(abandoningRetries:)`.
+    private func stop(after requests: [Bool]) -> StopRequest {
         let stop = StopRequest()
-        XCTAssertEqual(stop.state, .running)
-        XCTAssertFalse(stop.isRequested)
-        XCTAssertFalse(stop.isAbandoning)
+        for abandoning in requests { stop.request(abandoningRetries: abandoning) }
+        return stop
     }
 
     func testAGracefulStopStopsWithoutAbandoningRetries() {
-        let stop = StopRequest()
-        stop.request(abandoningRetries: false)
-        XCTAssertEqual(stop.state, .stopping)
-        XCTAssertTrue(stop.isRequested)
-        XCTAssertFalse(stop.isAbandoning)
+        XCTAssertEqual(stop(after: []).state, .running)
+        XCTAssertEqual(stop(after: [false]).state, .stopping)
+        XCTAssertEqual(stop(after: [false, false]).state, .stopping)
     }
 
-    func testAnAbandoningStopAfterAGracefulOneAbandonsRetries() {
-        let stop = StopRequest()
-        stop.request(abandoningRetries: false)
-        stop.request(abandoningRetries: true)
-        XCTAssertEqual(stop.state, .abandoning)
-        XCTAssertTrue(stop.isRequested)
-        XCTAssertTrue(stop.isAbandoning)
+    func testAnAbandoningStopAbandonsWhetherOrNotAGracefulOneCameFirst() {
+        XCTAssertEqual(stop(after: [true]).state, .abandoning)
+        XCTAssertEqual(stop(after: [false, true]).state, .abandoning)
     }
 
     func testAGracefulStopAfterAnAbandoningOneDoesNotUndoIt() {
-        let stop = StopRequest()
-        stop.request(abandoningRetries: true)
-        stop.request(abandoningRetries: false)
-        XCTAssertEqual(stop.state, .abandoning)
+        XCTAssertEqual(stop(after: [true, false]).state, .abandoning)
+    }
+
+    func testEveryStopIsRequestedButOnlyAnAbandoningOneAbandons() {
+        XCTAssertEqual([[], [false], [true]].map { stop(after: $0).isRequested }, [false, true, true])
+        XCTAssertEqual([[], [false], [true]].map { stop(after: $0).isAbandoning }, [false, false, true])
     }
 }

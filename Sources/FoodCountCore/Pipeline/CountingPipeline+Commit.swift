@@ -1,6 +1,3 @@
-import Foundation
-import Logging
-
 extension CountingPipeline {
     /// Hands the pending batch to the commit worker and starts a new one; polling goes on meanwhile. Dead
     /// letters are sent first. Call with nothing in flight.

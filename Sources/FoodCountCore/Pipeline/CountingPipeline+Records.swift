@@ -1,6 +1,4 @@
-import Foundation
 import Logging
-import Synchronization
 
 extension CountingPipeline {
     /// Counts or rejects a run of records of one partition; the partition is looked up once.
@@ -25,12 +23,6 @@ extension CountingPipeline {
         for (index, error) in outcome.rejected {
             if let letter = courier.reject(run.makeRecord(at: index), error) { pending.add(letter) }
         }
-    }
-
-    /// Processes records held in an array, as one poll (tests and sources that copy).
-    func process(_ records: [SourceRecord]) {
-        for run in SourceRecordRun.runs(of: records) { process(run) }
-        finishPoll(visited: records.count)
     }
 
     /// Ends a poll that visited records: the batch's start, and pausing when a failing store holds a full batch.

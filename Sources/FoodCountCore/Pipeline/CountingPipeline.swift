@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 
 /// Reads records from a source, decodes them, aggregates a batch and commits it with its offsets.
