@@ -5,9 +5,10 @@ import Logging
 /// outcome, an assignment, a revocation, a fence. It tells the source its share of the books (committed
 /// offsets, pauses and resumes, the moves of fenced partitions), and records and logs each event.
 ///
-/// Nothing here blocks or waits: polling, the store, the commit worker, the dead-letter sink and the retries
-/// are the pipeline's. So every rule here is tested on a manual clock and an in-memory source, without
-/// threads (`BookkeeperTests`). Confined to the pipeline's thread.
+/// Nothing here waits on the store, the commit worker, the dead-letter sink or a backoff: those, polling and
+/// the retries are the pipeline's, and the source hears only its own bookkeeping calls. So every rule here
+/// is tested on a manual clock and an in-memory source, without threads (`BookkeeperTests`). Confined to
+/// the pipeline's thread.
 struct Bookkeeper<C: Clock> where C.Duration == Duration {
     /// When the pending batch commits; the loop asks it what to do and tells it how polls went.
     var schedule: FlushSchedule<C>

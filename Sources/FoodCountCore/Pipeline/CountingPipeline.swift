@@ -5,7 +5,7 @@ import Logging
 /// The pipeline runs on one dedicated thread (``run()`` blocks), while a ``CommitWorker`` writes the previous
 /// batch to the store, so that polling goes on during the commit. When to commit, how long to poll and how
 /// much to take is decided by a ``FlushSchedule``, and what each commit, assignment and fence does to the
-/// books by a ``Bookkeeper``; the pipeline does the I/O. Through its listener, it starts each assigned
+/// books by a `Bookkeeper`; the pipeline does the I/O. Through its listener, it starts each assigned
 /// partition at the store's offset, flushes before a revocation returns, and drops the pending work of a
 /// lost assignment. Records that cannot be counted go to the dead-letter sink, and their offsets
 /// are stored only once the sink acknowledged them. See `docs/design.md` and `docs/operations.md`.
@@ -98,9 +98,9 @@ public final class CountingPipeline: @unchecked Sendable {
                 if books.schedule.isFailing, pending.isEmpty, committer.inFlight == nil { books.failuresOutlived() }
                 try act(on: books.schedule.decide(pending.snapshot))
                 books.pauseNewlyAssigned()
-                let (began, batch) = (books.schedule.now, pending.snapshot)
+                let (began, snapshot) = (books.schedule.now, pending.snapshot)
                 let visited = try source.poll(
-                    maxRecords: books.schedule.pollLimit(batch), timeout: books.schedule.pollTimeout(batch)
+                    maxRecords: books.schedule.pollLimit(snapshot), timeout: books.schedule.pollTimeout(snapshot)
                 ) { process($0) }
                 finishPoll(visited: visited)
                 books.schedule.pollEnded(visited: visited, began: began, caughtUp: source.isCaughtUp)
