@@ -2,12 +2,14 @@ import Foundation
 import Logging
 
 /// Takes the records that cannot be counted to the dead-letter sink: logs each one, keeps it as a dead
-/// letter, and sends the kept ones before their batch commits. Without a sink, records are only logged and
-/// skipped.
+/// letter, and sends the kept ones before their batch commits, recording what the sink acknowledged.
+/// Without a sink, records are only logged and skipped.
 struct DeadLetterCourier {
     /// Where dead letters go, if anywhere.
     let sink: (any DeadLetterSink)?
     let logger: Logger
+    /// Where sent and failed letters are counted, and the sink's health is kept.
+    let recorder: PipelineRecorder
 
     /// Logs a record that cannot be counted.
     /// - Returns: Its dead letter, or `nil` when there is no sink.
@@ -19,6 +21,21 @@ struct DeadLetterCourier {
         guard sink != nil else { return nil }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         return DeadLetter(record: record, error: error, rejectedAtMilliseconds: now)
+    }
+
+    /// Sends the pending batch's dead letters, keeps those not acknowledged in it, and records both.
+    /// - Returns: Why some were not acknowledged (as ``send(_:until:stopping:)`` says); `nil` when all were.
+    func deliver(
+        _ pending: inout PendingBatch,
+        until deadline: ContinuousClock.Instant,
+        stopping: () -> Bool
+    ) -> (any Error)? {
+        let letters = pending.deadLetters
+        guard !letters.isEmpty else { return nil }
+        let (remaining, error) = send(letters, until: deadline, stopping: stopping)
+        pending.keepDeadLetters(remaining)
+        recorder.deadLettersSent(acknowledged: letters.count - remaining.count, failed: remaining.count, error: error)
+        return error
     }
 
     /// Sends letters and waits for their acknowledgements, at most until `deadline` or until `stopping`.

@@ -1,19 +1,17 @@
-import Foundation
 import Logging
-import Synchronization
 
 extension CountingPipeline {
     /// Counts or rejects a run of records of one partition; the partition is looked up once.
     func process(_ run: any SourceRun) {
         confinement.assertConfined("process")
         let partition = run.partition
-        guard ownership.counts(partition) else {
+        guard books.ownership.counts(partition) else {
             return recorder.consumed(run.count, from: partition, dropped: run.count)
         }
         let position =
             pending.aggregator.nextOffset(for: partition)
             ?? committer.inFlight?.pending.aggregator.nextOffset(for: partition)
-            ?? ownership.storedOffset(of: partition)
+            ?? books.ownership.storedOffset(of: partition)
         let outcome = counter.count(run, from: position, into: &pending.aggregator)
         recorder.consumed(run.count, from: partition, invalid: outcome.rejected.count)
         for (offset, expected) in outcome.stepsBack {
@@ -27,33 +25,18 @@ extension CountingPipeline {
         }
     }
 
-    /// Processes records held in an array, as one poll (tests and sources that copy).
-    func process(_ records: [SourceRecord]) {
-        for run in SourceRecordRun.runs(of: records) { process(run) }
-        finishPoll(visited: records.count)
-    }
-
     /// Ends a poll that visited records: the batch's start, and pausing when a failing store holds a full batch.
     func finishPoll(visited: Int) {
         guard visited > 0 else { return }
         pending.noteArrivals(at: .now)
-        if schedule.shouldPauseForFullBatch(pending.snapshot), ownership.paused.isEmpty {
-            logger.warning(
-                "pausing consumption until the pending batch commits", metadata: ["records": "\(pending.recordCount)"])
-            pauseOwnedPartitions()
-        }
+        books.pauseIfFull(pending.snapshot)
     }
 
     /// Sends pending dead letters; keeps those that failed. Returns whether all were acknowledged; after a
     /// failure, the schedule waits for a retry.
     func sendDeadLetters(until deadline: ContinuousClock.Instant, stopping: () -> Bool) -> Bool {
-        let letters = pending.deadLetters
-        guard !letters.isEmpty else { return true }
-        let (remaining, error) = courier.send(letters, until: deadline, stopping: stopping)
-        pending.keepDeadLetters(remaining)
-        recorder.deadLettersSent(acknowledged: letters.count - remaining.count, failed: remaining.count, error: error)
-        guard let error else { return true }
-        retryLater(after: error)
+        guard let error = courier.deliver(&pending, until: deadline, stopping: stopping) else { return true }
+        books.retryLater(after: error)
         return false
     }
 }

@@ -1,24 +1,23 @@
-import Foundation
 import Logging
-import Synchronization
 
 /// Reads records from a source, decodes them, aggregates a batch and commits it with its offsets.
 ///
 /// The pipeline runs on one dedicated thread (``run()`` blocks), while a ``CommitWorker`` writes the previous
 /// batch to the store, so that polling goes on during the commit. When to commit, how long to poll and how
-/// much to take is decided by a ``FlushSchedule``; the pipeline does the I/O. Through its listener, it starts
-/// each assigned partition at the store's offset, flushes before a revocation returns, and drops the pending
-/// work of a lost assignment. Records that cannot be counted go to the dead-letter sink, and their offsets
+/// much to take is decided by a ``FlushSchedule``, and what each commit, assignment and fence does to the
+/// books by a `Bookkeeper`; the pipeline does the I/O. Through its listener, it starts each assigned
+/// partition at the store's offset, flushes before a revocation returns, and drops the pending work of a
+/// lost assignment. Records that cannot be counted go to the dead-letter sink, and their offsets
 /// are stored only once the sink acknowledged them. See `docs/design.md` and `docs/operations.md`.
 public final class CountingPipeline: @unchecked Sendable {
     let source: any EventSource
     let store: any CountStore
-    let decoder: any EventDecoder
     /// Logs and keeps the records that cannot be counted, and sends them.
     let courier: DeadLetterCourier
     let configuration: Configuration
     let logger: Logger
-    let stopState = Mutex<StopState>(.running)
+    /// Whether a stop was asked for, and whether it gives up retrying. Safe from any thread.
+    let stop = StopRequest()
     /// Statistics, health and metrics, recorded together.
     let recorder = PipelineRecorder()
     /// Everything below is confined to the pipeline's thread (asserted in debug builds).
@@ -26,14 +25,14 @@ public final class CountingPipeline: @unchecked Sendable {
     let committer: CommitWorker
     /// Receives the source's rebalance callbacks; the source holds it weakly.
     let events = PartitionEvents()
+    /// Retries stored-offset reads, and the flushes before revocations and the shutdown.
+    let retries: RetryLoop<ContinuousClock>
 
     var pending = PendingBatch()
-    var ownership = Ownership()
-    var schedule: FlushSchedule<ContinuousClock>
+    /// The flush schedule and the partitions owned, and what commits, assignments and fences do to them.
+    var books: Bookkeeper<ContinuousClock>
     var failure: (any Error)?
     var counter: RecordCounter
-
-    enum StopState { case running, stopping, abandoning }
 
     /// Creates a pipeline.
     /// - Parameters:
@@ -53,12 +52,14 @@ public final class CountingPipeline: @unchecked Sendable {
     ) {
         self.source = source
         self.store = store
-        self.decoder = decoder
         self.counter = RecordCounter(decoder: decoder)
-        self.courier = DeadLetterCourier(sink: deadLetterSink, logger: logger)
+        self.courier = DeadLetterCourier(sink: deadLetterSink, logger: logger, recorder: recorder)
         self.configuration = configuration
         self.logger = logger
-        self.schedule = FlushSchedule(rules: .init(configuration), clock: ContinuousClock())
+        self.books = Bookkeeper(
+            schedule: FlushSchedule(rules: .init(configuration), clock: ContinuousClock()), source: source,
+            recorder: recorder, logger: logger)
+        self.retries = RetryLoop(policy: configuration.retry, stop: stop, logger: logger, clock: ContinuousClock())
         self.committer = CommitWorker(store: store, confinement: confinement) { [source] in source.wakeup() }
         events.pipeline = self
     }
@@ -73,9 +74,7 @@ public final class CountingPipeline: @unchecked Sendable {
     /// - Parameter abandonRetries: Also give up retrying a failing store at once (the batch is then
     ///   not committed, which loses nothing: its offsets are not stored either).
     public func requestStop(abandonRetries: Bool = false) {
-        stopState.withLock { state in
-            state = abandonRetries ? .abandoning : (state == .abandoning ? .abandoning : .stopping)
-        }
+        stop.request(abandoningRetries: abandonRetries)
         source.wakeup()
     }
 
@@ -92,19 +91,19 @@ public final class CountingPipeline: @unchecked Sendable {
             logger.info("pipeline stopped", metadata: ["statistics": "\(statistics)"])
         }
         do {
-            while !isStopRequested {
+            while !stop.isRequested {
                 if let failure { throw failure }
                 try continueFencedPartitions()
                 try settleCommit(waiting: false)
-                if schedule.isFailing, pending.isEmpty, committer.inFlight == nil { failuresOutlived() }
-                try act(on: schedule.decide(pending.snapshot))
-                if !ownership.paused.isEmpty { pauseOwnedPartitions() }  // those assigned while degraded
-                let began = schedule.now
+                if books.schedule.isFailing, pending.isEmpty, committer.inFlight == nil { books.failuresOutlived() }
+                try act(on: books.schedule.decide(pending.snapshot))
+                books.pauseNewlyAssigned()
+                let (began, snapshot) = (books.schedule.now, pending.snapshot)
                 let visited = try source.poll(
-                    maxRecords: schedule.pollLimit(pending.snapshot), timeout: schedule.pollTimeout(pending.snapshot)
+                    maxRecords: books.schedule.pollLimit(snapshot), timeout: books.schedule.pollTimeout(snapshot)
                 ) { process($0) }
                 finishPoll(visited: visited)
-                schedule.pollEnded(visited: visited, began: began, caughtUp: source.isCaughtUp)
+                books.schedule.pollEnded(visited: visited, began: began, caughtUp: source.isCaughtUp)
             }
             if try !flushRetrying(budget: configuration.shutdownRetryBudget) {
                 logger.warning(
@@ -139,10 +138,4 @@ public final class CountingPipeline: @unchecked Sendable {
             try attemptFlush(waitingUntil: .now + configuration.deadLetterTimeout)
         }
     }
-
-    /// Whether the loop is stopping, so that waiting on the dead-letter sink from it should end.
-    var isStopRequested: Bool { stopState.withLock { $0 != .running } }
-
-    /// Whether a stop gives up retrying, so that a final or revocation flush should end its waits.
-    var isAbandoning: Bool { stopState.withLock { $0 == .abandoning } }
 }

@@ -22,17 +22,26 @@ struct Ownership {
     /// Where a partition's next record is expected, if the store holds an offset for it.
     func storedOffset(of partition: SourcePartition) -> Int64? { stored[partition] ?? nil }
 
-    /// Takes assigned partitions, with the offsets the store holds and their logs' identities now.
+    /// Takes assigned partitions, with the offsets and log identities the store holds and their logs' identities
+    /// now, and says where each starts: at its stored offset, or at the beginning of its log when the log was
+    /// recreated since that offset was stored (its identity changed).
+    /// - Returns: The start of each partition with a stored offset; the others follow the source's reset policy.
     mutating func assign(
         _ partitions: [SourcePartition],
         stored offsets: [SourcePartition: Int64],
+        storedLogIDs: [SourcePartition: String],
         logIDs current: [SourcePartition: String]
-    ) {
+    ) -> [SourcePartition: PartitionStart] {
+        var starts: [SourcePartition: PartitionStart] = [:]
         for partition in partitions {
             stored[partition] = .some(offsets[partition])
             logIDs[partition] = current[partition]
             fenced.remove(partition)
+            guard let offset = offsets[partition] else { continue }
+            starts[partition] = PartitionStart(
+                stored: offset, storedLogID: storedLogIDs[partition], logID: current[partition])
         }
+        return starts
     }
 
     /// Stops owning partitions.
@@ -62,6 +71,18 @@ struct Ownership {
         let owned = partitions.filter(owns)
         fenced.formUnion(owned)
         return owned
+    }
+
+    /// Checks that the store holds an offset for every fenced partition, so that each can continue from it.
+    /// - Throws: `inconsistent` for the first fenced partition (in order) whose stored offset vanished while
+    ///   this member owned it: any start would be a guess.
+    func checkFencedStored(_ offsets: [SourcePartition: Int64]) throws(StoreError) {
+        guard let missing = fenced.sorted().first(where: { offsets[$0] == nil }) else { return }
+        throw StoreError(
+            code: .inconsistent,
+            message:
+                "the stored offset of \(missing) vanished while this member owned the partition; refusing to guess where to continue"
+        )
     }
 
     /// Clears the fence of partitions moved to the offsets the store holds.

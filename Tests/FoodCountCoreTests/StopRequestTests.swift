@@ -1,0 +1,33 @@
+import XCTest
+
+@testable import FoodCountCore
+
+/// How a stop request goes from running to stopping and abandoning, and never back.
+final class StopRequestTests: XCTestCase {
+    /// A request after the given calls to `request(abandoningRetries:)`.
+    private func stop(after requests: [Bool]) -> StopRequest {
+        let stop = StopRequest()
+        for abandoning in requests { stop.request(abandoningRetries: abandoning) }
+        return stop
+    }
+
+    func testAGracefulStopStopsWithoutAbandoningRetries() {
+        XCTAssertEqual(stop(after: []).state, .running)
+        XCTAssertEqual(stop(after: [false]).state, .stopping)
+        XCTAssertEqual(stop(after: [false, false]).state, .stopping)
+    }
+
+    func testAnAbandoningStopAbandonsWhetherOrNotAGracefulOneCameFirst() {
+        XCTAssertEqual(stop(after: [true]).state, .abandoning)
+        XCTAssertEqual(stop(after: [false, true]).state, .abandoning)
+    }
+
+    func testAGracefulStopAfterAnAbandoningOneDoesNotUndoIt() {
+        XCTAssertEqual(stop(after: [true, false]).state, .abandoning)
+    }
+
+    func testEveryStopIsRequestedButOnlyAnAbandoningOneAbandons() {
+        XCTAssertEqual([[], [false], [true]].map { stop(after: $0).isRequested }, [false, true, true])
+        XCTAssertEqual([[], [false], [true]].map { stop(after: $0).isAbandoning }, [false, false, true])
+    }
+}
