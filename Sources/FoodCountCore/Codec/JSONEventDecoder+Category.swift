@@ -13,7 +13,8 @@ extension JSONEventDecoder {
 
     /// The category in the escaped string `token` that `scanner` found at `offset`, unescaped into a temporary
     /// (stack) buffer first, so that the only allocation is the resulting `String`.
-    func unescapedCategory(of token: StringToken, in scanner: Scanner, at offset: Int) throws(EventDecodingError)
+    func unescapedCategory(of token: Scanner.StringToken, in scanner: Scanner, at offset: Int)
+        throws(EventDecodingError)
         -> String
     {
         try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: token.end &- token.start) {

@@ -1,17 +1,6 @@
-extension JSONEventDecoder {
-    /// The location of a JSON string's contents (between the quotes) in the input.
-    struct StringToken {
-        /// The offsets of the first byte after the opening quote and of the closing quote.
-        var start: Int
-        var end: Int
-        /// Whether the contents contain at least one backslash escape.
-        var hasEscapes: Bool
-    }
-}
-
 extension JSONEventDecoder.Scanner {
     /// Consumes a string starting at its opening quote and returns the location of its contents.
-    mutating func scanString() throws(EventDecodingError) -> JSONEventDecoder.StringToken {
+    mutating func scanString() throws(EventDecodingError) -> StringToken {
         let openingQuote = position
         position &+= 1
         let start = position
@@ -20,7 +9,7 @@ extension JSONEventDecoder.Scanner {
             let b = byte(position)
             if b == UInt8(ascii: "\"") {
                 position &+= 1
-                return .init(start: start, end: position &- 1, hasEscapes: hasEscapes)
+                return (start, position &- 1, hasEscapes)
             } else if b == UInt8(ascii: "\\") {
                 hasEscapes = true
                 position = try escape(at: position).next
@@ -83,7 +72,7 @@ extension JSONEventDecoder.Scanner {
     /// Unescaping never lengthens a string. When `buffer` is shorter, the output stops before the first scalar that
     /// does not fit.
     func unescape(
-        _ token: JSONEventDecoder.StringToken,
+        _ token: StringToken,
         into buffer: UnsafeMutableBufferPointer<UInt8>
     ) throws(EventDecodingError) -> Int {
         var written = 0
@@ -110,7 +99,7 @@ extension JSONEventDecoder.Scanner {
 
     /// Whether the unescaped contents of a scanned key equal the category field's name, found without allocating.
     @inline(__always)
-    func isField(_ key: JSONEventDecoder.StringToken) -> Bool {
+    func isField(_ key: StringToken) -> Bool {
         guard !key.hasEscapes else { return isField(escaped: key) }
         guard key.end &- key.start == field.count else { return false }
         for index in 0..<field.count where byte(key.start &+ index) != field[index] { return false }
@@ -118,7 +107,7 @@ extension JSONEventDecoder.Scanner {
     }
 
     @inline(never)
-    private func isField(escaped key: JSONEventDecoder.StringToken) -> Bool {
+    private func isField(escaped key: StringToken) -> Bool {
         // Unescaping never lengthens a key, and a longer result shows in the first scalar past the field's length:
         // four bytes more are room enough.
         let length = key.end &- key.start
