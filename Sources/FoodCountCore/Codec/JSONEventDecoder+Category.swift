@@ -11,20 +11,6 @@ extension JSONEventDecoder {
         return try result.get()
     }
 
-    /// The category in the escaped string `token` that `scanner` found at `offset`, unescaped into a temporary
-    /// (stack) buffer first, so that the only allocation is the resulting `String`.
-    func unescapedCategory(of token: Scanner.StringToken, in scanner: Scanner, at offset: Int)
-        throws(EventDecodingError)
-        -> String
-    {
-        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: token.end &- token.start) {
-            buffer throws(EventDecodingError) -> String in
-            let written = try scanner.unescape(token, into: buffer)
-            return try normalizedCategory(
-                UnsafeRawBufferPointer(start: buffer.baseAddress, count: written), valueOffset: offset)
-        }
-    }
-
     /// Trims Unicode whitespace from both ends of valid UTF-8 bytes, lowercases the rest, composes it to NFC
     /// (``CategoryForm``) and applies the length limit. ASCII, the common case, needs no `String` but the result.
     func normalizedCategory(_ bytes: UnsafeRawBufferPointer, valueOffset: Int) throws(EventDecodingError) -> String {

@@ -24,7 +24,7 @@ extension JSONEventDecoder.Scanner {
     }
 
     /// Validates and decodes the escape sequence whose backslash is at `offset`; a `\uXXXX\uXXXX` surrogate pair is
-    /// one sequence. The scan and ``unescape(_:into:)`` share it, so that they cannot disagree.
+    /// one sequence. The scan and ``withUnescaped(_:_:)`` share it, so that they cannot disagree.
     ///
     /// - Returns: The escaped scalar and the offset just past the sequence.
     func escape(at offset: Int) throws(EventDecodingError) -> (scalar: Unicode.Scalar, next: Int) {
@@ -67,37 +67,37 @@ extension JSONEventDecoder.Scanner {
         return value
     }
 
-    /// Writes the unescaped contents of a scanned string into `buffer` and returns the number of bytes written.
-    ///
-    /// Unescaping never lengthens a string. When `buffer` is shorter, the output stops before the first scalar that
-    /// does not fit.
-    func unescape(
+    /// Calls `body` with the unescaped contents of a scanned string, written into a temporary (stack) buffer: as
+    /// long as the string, since unescaping never lengthens it.
+    @inline(__always)
+    func withUnescaped<Result>(
         _ token: StringToken,
-        into buffer: UnsafeMutableBufferPointer<UInt8>
-    ) throws(EventDecodingError) -> Int {
-        var written = 0
-        var offset = token.start
-        while offset < token.end {
-            let b = byte(offset)
-            guard b == UInt8(ascii: "\\") else {
-                guard written < buffer.count else { break }
-                buffer[written] = b
-                written &+= 1
-                offset &+= 1
-                continue
+        _ body: (UnsafeRawBufferPointer) throws(EventDecodingError) -> Result
+    ) throws(EventDecodingError) -> Result {
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: token.end &- token.start) {
+            buffer throws(EventDecodingError) -> Result in
+            var written = 0
+            var offset = token.start
+            while offset < token.end {
+                let b = byte(offset)
+                guard b == UInt8(ascii: "\\") else {
+                    buffer[written] = b
+                    written &+= 1
+                    offset &+= 1
+                    continue
+                }
+                let (scalar, next) = try escape(at: offset)
+                for unit in scalar.utf8 {
+                    buffer[written] = unit
+                    written &+= 1
+                }
+                offset = next
             }
-            let (scalar, next) = try escape(at: offset)
-            guard UTF8.width(scalar) <= buffer.count &- written else { break }
-            UTF8.encode(scalar) {
-                buffer[written] = $0
-                written &+= 1
-            }
-            offset = next
+            return try body(UnsafeRawBufferPointer(start: buffer.baseAddress, count: written))
         }
-        return written
     }
 
-    /// Whether the unescaped contents of a scanned key equal the category field's name, found without allocating.
+    /// Whether the unescaped contents of a scanned key equal the category field's name.
     @inline(__always)
     func isField(_ key: StringToken) -> Bool {
         guard !key.hasEscapes else { return isField(escaped: key) }
@@ -108,14 +108,7 @@ extension JSONEventDecoder.Scanner {
 
     @inline(never)
     private func isField(escaped key: StringToken) -> Bool {
-        // Unescaping never lengthens a key, and a longer result shows in the first scalar past the field's length:
-        // four bytes more are room enough.
-        let length = key.end &- key.start
-        guard length >= field.count else { return false }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: min(length, field.count &+ 4)) { buffer in
-            guard let written = try? unescape(key, into: buffer), written == field.count else { return false }
-            return field.elementsEqual(buffer.prefix(written))
-        }
+        (try? withUnescaped(key) { field.elementsEqual($0) }) ?? false
     }
 
     /// Consumes a number per the RFC 8259 grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
