@@ -23,7 +23,7 @@ extension JSONEventDecoder {
         guard combined >= 0x80 else {
             guard let first = bytes.firstIndex(where: { !isSpace(Unicode.Scalar($0)) }),
                 let last = bytes.lastIndex(where: { !isSpace(Unicode.Scalar($0)) })
-            else { throw emptyCategory(at: valueOffset) }
+            else { throw fieldError(.emptyCategory, "is empty after trimming whitespace", at: valueOffset) }
             let count = last &- first &+ 1
             guard count <= configuration.maxCategoryBytes else { throw categoryTooLong(count, at: valueOffset) }
             return String(unsafeUninitializedCapacity: count) { output in
@@ -37,16 +37,11 @@ extension JSONEventDecoder {
         let scalars = String(decoding: bytes, as: UTF8.self).unicodeScalars
         guard let first = scalars.firstIndex(where: { !isSpace($0) }),
             let last = scalars.lastIndex(where: { !isSpace($0) })
-        else { throw emptyCategory(at: valueOffset) }
+        else { throw fieldError(.emptyCategory, "is empty after trimming whitespace", at: valueOffset) }
         let lowered = CategoryForm.composed(Substring(scalars[first...last]).lowercased())
         let count = lowered.utf8.count
         guard count <= configuration.maxCategoryBytes else { throw categoryTooLong(count, at: valueOffset) }
         return lowered
-    }
-
-    @inline(never)
-    private func emptyCategory(at offset: Int) -> EventDecodingError {
-        fieldError(.emptyCategory, "is empty after trimming whitespace", at: offset)
     }
 
     @inline(never)

@@ -47,7 +47,8 @@ extension JSONEventDecoder.Scanner {
         let low = isPaired ? try fourHexDigits(at: offset &+ 8) : 0
         guard low & 0xFC00 == 0xDC00 else {
             let half = unit < 0xDC00 ? "high" : "low"
-            throw invalid(at: offset, "unpaired \(half) surrogate escape \\u\(Self.hex4(unit))")
+            throw invalid(
+                at: offset, "unpaired \(half) surrogate escape \\u\(String(unit, radix: 16, uppercase: true))")
         }
         let value = 0x1_0000 &+ (unit &- 0xD800) &<< 10 &+ (low &- 0xDC00)
         return (Unicode.Scalar(value) ?? "\u{FFFD}", offset &+ 12)
@@ -150,32 +151,23 @@ extension JSONEventDecoder.Scanner {
         position &+= literal.utf8CodeUnitCount
     }
 
-    /// A syntax error: something other than `expectation` was found at `offset`, or the input ended there.
+    /// A syntax error: something other than `expectation` was found at `offset` (printable ASCII is quoted, any
+    /// other byte shown in hex), or the input ended there.
     @inline(never)
     func unexpected(at offset: Int, expecting expectation: String) -> EventDecodingError {
-        let found = offset < count ? Self.describe(byte(offset)) : "end of input"
-        return invalid(at: min(offset, count), "expected \(expectation), found \(found)")
+        let b = byte(offset)
+        let byteText = b >= 0x20 && b < 0x7F ? "'\(Character(Unicode.Scalar(b)))'" : "byte \(Self.hex(b))"
+        return invalid(
+            at: min(offset, count), "expected \(expectation), found \(offset < count ? byteText : "end of input")")
     }
 
     /// A syntax error at `offset` with a free-form explanation.
-    @inline(never)
     func invalid(at offset: Int, _ detail: String) -> EventDecodingError {
         EventDecodingError(kind: .notJSON, message: "invalid JSON at byte \(offset): \(detail)", byteOffset: offset)
     }
 
-    /// Describes an input byte for an error message: printable ASCII quoted, anything else in hex.
-    static func describe(_ b: UInt8) -> String {
-        b >= 0x20 && b < 0x7F ? "'\(Character(Unicode.Scalar(b)))'" : "byte \(hex(b))"
-    }
-
     /// A byte as `0x` and two uppercase hexadecimal digits.
     static func hex(_ b: UInt8) -> String {
-        "0x" + hex4(UInt32(b)).dropFirst(2)
-    }
-
-    /// A UTF-16 code unit as four uppercase hexadecimal digits.
-    static func hex4(_ unit: UInt32) -> String {
-        let digits = String(unit, radix: 16, uppercase: true)
-        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+        (b < 0x10 ? "0x0" : "0x") + String(b, radix: 16, uppercase: true)
     }
 }

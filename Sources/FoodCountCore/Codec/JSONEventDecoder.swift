@@ -70,7 +70,10 @@ public struct JSONEventDecoder: EventDecoder {
             throw EventDecodingError(kind: .tombstone, message: "message value is null (tombstone)")
         }
         guard value.count <= configuration.maxMessageBytes else {
-            throw tooLargeError(count: value.count)
+            throw EventDecodingError(
+                kind: .tooLarge,
+                message: "message of \(value.count) bytes exceeds the limit of \(configuration.maxMessageBytes) bytes"
+            )
         }
         guard let base = value.baseAddress, value.count > 0 else {
             throw EventDecodingError(
@@ -81,8 +84,7 @@ public struct JSONEventDecoder: EventDecoder {
         }
         // The UTF-8 check runs first so that it wins over a syntax error earlier in the input.
         try Self.validateUTF8(base, count: value.count)
-        // The scanner stays in this function, escaped categories included: passing it on copies it, which cost
-        // about 10 ns per event.
+        // The scanner stays in this function: passing it on copies it, which cost about 10 ns per event.
         var scanner = Scanner(base: base, count: value.count, field: fieldBytes, maxDepth: configuration.maxDepth)
         let topLevelOffset = try scanner.scan()
         let topLevelByte = scanner.byte(topLevelOffset)
@@ -118,21 +120,10 @@ public struct JSONEventDecoder: EventDecoder {
         }
     }
 
-    @inline(never)
-    private func tooLargeError(count: Int) -> EventDecodingError {
-        EventDecodingError(
-            kind: .tooLarge,
-            message: "message of \(count) bytes exceeds the limit of \(configuration.maxMessageBytes) bytes"
-        )
-    }
-
     /// Builds an error about the category field, naming the field in the message.
     @inline(never)
     func fieldError(_ kind: EventDecodingError.Kind, _ detail: String, at offset: Int?) -> EventDecodingError {
         EventDecodingError(
-            kind: kind,
-            message: "field \(configuration.field.debugDescription) \(detail)",
-            byteOffset: offset
-        )
+            kind: kind, message: "field \(configuration.field.debugDescription) \(detail)", byteOffset: offset)
     }
 }
