@@ -4,11 +4,9 @@ extension JSONEventDecoder {
     /// - Parameter text: A category as a person writes it.
     /// - Throws: ``EventDecodingError`` with kind `empty_category` or `category_too_long`.
     public func category(of text: String) throws(EventDecodingError) -> String {
-        let bytes = Array(text.utf8)
-        let result = bytes.withUnsafeBytes { buffer in
-            Result { () throws(EventDecodingError) -> String in try normalizedCategory(buffer, valueOffset: 0) }
+        try Array(text.utf8).withUnsafeBufferPointer { bytes throws(EventDecodingError) in
+            try normalizedCategory(UnsafeRawBufferPointer(bytes), valueOffset: 0)
         }
-        return try result.get()
     }
 
     /// Trims Unicode whitespace from both ends of valid UTF-8 bytes, lowercases the rest, composes it to NFC

@@ -1,9 +1,8 @@
 extension JSONEventDecoder.Scanner {
     /// Consumes a string starting at its opening quote and returns the location of its contents.
     mutating func scanString() throws(EventDecodingError) -> StringToken {
-        let openingQuote = position
-        position &+= 1
-        let start = position
+        let start = position &+ 1
+        position = start
         var hasEscapes = false
         while true {
             let b = byte(position)
@@ -18,15 +17,14 @@ extension JSONEventDecoder.Scanner {
             } else if position < count {
                 throw invalid(at: position, "unescaped control character \(Self.hex(b)) in string")
             } else {
-                throw unexpected(at: position, expecting: "'\"' closing the string opened at byte \(openingQuote)")
+                throw unexpected(at: position, expecting: "'\"' closing the string opened at byte \(start &- 1)")
             }
         }
     }
 
-    /// Validates and decodes the escape sequence whose backslash is at `offset`; a `\uXXXX\uXXXX` surrogate pair is
-    /// one sequence. The scan and ``withUnescaped(_:_:)`` share it, so that they cannot disagree.
-    ///
-    /// - Returns: The escaped scalar and the offset just past the sequence.
+    /// Validates the escape sequence whose backslash is at `offset` (a `\uXXXX\uXXXX` surrogate pair is one) and
+    /// returns its scalar and the offset just past it. The scan and ``withUnescaped(_:_:)`` share it, so that they
+    /// cannot disagree.
     func escape(at offset: Int) throws(EventDecodingError) -> (scalar: Unicode.Scalar, next: Int) {
         let selector = byte(offset &+ 1)
         switch selector {
@@ -115,32 +113,26 @@ extension JSONEventDecoder.Scanner {
     /// Consumes a number per the RFC 8259 grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
     mutating func scanNumber() throws(EventDecodingError) {
         if byte(position) == UInt8(ascii: "-") { position &+= 1 }
-        if byte(position) == UInt8(ascii: "0") {
-            position &+= 1
-            if Self.isDigit(byte(position)) { throw invalid(at: position &- 1, "leading zero in number") }
-        } else {
-            try scanDigits()
+        if byte(position) == UInt8(ascii: "0") && isDigit(at: position &+ 1) {
+            throw invalid(at: position, "leading zero in number")
         }
-        if byte(position) == UInt8(ascii: ".") {
-            position &+= 1
-            try scanDigits()
-        }
+        try scanDigits()  // a leading 0 is a digit on its own
+        if byte(position) == UInt8(ascii: ".") { try scanDigits(after: 1) }
         if byte(position) | 0x20 == UInt8(ascii: "e") {
-            position &+= 1
-            if byte(position) == UInt8(ascii: "+") || byte(position) == UInt8(ascii: "-") { position &+= 1 }
-            try scanDigits()
+            let sign = byte(position &+ 1)
+            try scanDigits(after: sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") ? 2 : 1)
         }
     }
 
-    /// Consumes one or more digits.
-    private mutating func scanDigits() throws(EventDecodingError) {
-        guard Self.isDigit(byte(position)) else { throw unexpected(at: position, expecting: "digit") }
-        repeat { position &+= 1 } while Self.isDigit(byte(position))
+    /// Consumes `skipped` bytes, then one or more digits.
+    private mutating func scanDigits(after skipped: Int = 0) throws(EventDecodingError) {
+        position &+= skipped
+        guard isDigit(at: position) else { throw unexpected(at: position, expecting: "digit") }
+        repeat { position &+= 1 } while isDigit(at: position)
     }
 
-    @inline(__always)
-    private static func isDigit(_ b: UInt8) -> Bool {
-        b &- UInt8(ascii: "0") < 10
+    private func isDigit(at offset: Int) -> Bool {
+        byte(offset) &- UInt8(ascii: "0") < 10
     }
 
     /// Consumes the literal `true`, `false` or `null`.
