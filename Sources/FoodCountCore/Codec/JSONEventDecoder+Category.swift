@@ -4,23 +4,8 @@ extension JSONEventDecoder {
     /// - Parameter text: A category as a person writes it.
     /// - Throws: ``EventDecodingError`` with kind `empty_category` or `category_too_long`.
     public func category(of text: String) throws(EventDecodingError) -> String {
-        let bytes = Array(text.utf8)
-        let result = bytes.withUnsafeBytes { buffer in
-            Result { () throws(EventDecodingError) -> String in try normalizedCategory(buffer, valueOffset: 0) }
-        }
-        return try result.get()
-    }
-
-    /// The category in the escaped string `token` that `scanner` found at `offset`, unescaped into a temporary
-    /// (stack) buffer first, so that the only allocation is the resulting `String`.
-    func unescapedCategory(of token: StringToken, in scanner: Scanner, at offset: Int) throws(EventDecodingError)
-        -> String
-    {
-        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: token.end &- token.start) {
-            buffer throws(EventDecodingError) -> String in
-            let written = try scanner.unescape(token, into: buffer)
-            return try normalizedCategory(
-                UnsafeRawBufferPointer(start: buffer.baseAddress, count: written), valueOffset: offset)
+        try Array(text.utf8).withUnsafeBufferPointer { bytes throws(EventDecodingError) in
+            try normalizedCategory(UnsafeRawBufferPointer(bytes), valueOffset: 0)
         }
     }
 
@@ -36,7 +21,7 @@ extension JSONEventDecoder {
         guard combined >= 0x80 else {
             guard let first = bytes.firstIndex(where: { !isSpace(Unicode.Scalar($0)) }),
                 let last = bytes.lastIndex(where: { !isSpace(Unicode.Scalar($0)) })
-            else { throw emptyCategory(at: valueOffset) }
+            else { throw fieldError(.emptyCategory, "is empty after trimming whitespace", at: valueOffset) }
             let count = last &- first &+ 1
             guard count <= configuration.maxCategoryBytes else { throw categoryTooLong(count, at: valueOffset) }
             return String(unsafeUninitializedCapacity: count) { output in
@@ -50,16 +35,11 @@ extension JSONEventDecoder {
         let scalars = String(decoding: bytes, as: UTF8.self).unicodeScalars
         guard let first = scalars.firstIndex(where: { !isSpace($0) }),
             let last = scalars.lastIndex(where: { !isSpace($0) })
-        else { throw emptyCategory(at: valueOffset) }
+        else { throw fieldError(.emptyCategory, "is empty after trimming whitespace", at: valueOffset) }
         let lowered = CategoryForm.composed(Substring(scalars[first...last]).lowercased())
         let count = lowered.utf8.count
         guard count <= configuration.maxCategoryBytes else { throw categoryTooLong(count, at: valueOffset) }
         return lowered
-    }
-
-    @inline(never)
-    private func emptyCategory(at offset: Int) -> EventDecodingError {
-        fieldError(.emptyCategory, "is empty after trimming whitespace", at: offset)
     }
 
     @inline(never)

@@ -1,26 +1,14 @@
-extension JSONEventDecoder {
-    /// The location of a JSON string's contents (between the quotes) in the input.
-    struct StringToken {
-        /// The offsets of the first byte after the opening quote and of the closing quote.
-        var start: Int
-        var end: Int
-        /// Whether the contents contain at least one backslash escape.
-        var hasEscapes: Bool
-    }
-}
-
 extension JSONEventDecoder.Scanner {
     /// Consumes a string starting at its opening quote and returns the location of its contents.
-    mutating func scanString() throws(EventDecodingError) -> JSONEventDecoder.StringToken {
-        let openingQuote = position
-        position &+= 1
-        let start = position
+    mutating func scanString() throws(EventDecodingError) -> StringToken {
+        let start = position &+ 1
+        position = start
         var hasEscapes = false
         while true {
             let b = byte(position)
             if b == UInt8(ascii: "\"") {
                 position &+= 1
-                return .init(start: start, end: position &- 1, hasEscapes: hasEscapes)
+                return (start, position &- 1, hasEscapes)
             } else if b == UInt8(ascii: "\\") {
                 hasEscapes = true
                 position = try escape(at: position).next
@@ -29,15 +17,14 @@ extension JSONEventDecoder.Scanner {
             } else if position < count {
                 throw invalid(at: position, "unescaped control character \(Self.hex(b)) in string")
             } else {
-                throw unexpected(at: position, expecting: "'\"' closing the string opened at byte \(openingQuote)")
+                throw unexpected(at: position, expecting: "'\"' closing the string opened at byte \(start &- 1)")
             }
         }
     }
 
-    /// Validates and decodes the escape sequence whose backslash is at `offset`; a `\uXXXX\uXXXX` surrogate pair is
-    /// one sequence. The scan and ``unescape(_:into:)`` share it, so that they cannot disagree.
-    ///
-    /// - Returns: The escaped scalar and the offset just past the sequence.
+    /// Validates the escape sequence whose backslash is at `offset` (a `\uXXXX\uXXXX` surrogate pair is one) and
+    /// returns its scalar and the offset just past it. The scan and ``withUnescaped(_:_:)`` share it, so that they
+    /// cannot disagree.
     func escape(at offset: Int) throws(EventDecodingError) -> (scalar: Unicode.Scalar, next: Int) {
         let selector = byte(offset &+ 1)
         switch selector {
@@ -58,7 +45,8 @@ extension JSONEventDecoder.Scanner {
         let low = isPaired ? try fourHexDigits(at: offset &+ 8) : 0
         guard low & 0xFC00 == 0xDC00 else {
             let half = unit < 0xDC00 ? "high" : "low"
-            throw invalid(at: offset, "unpaired \(half) surrogate escape \\u\(Self.hex4(unit))")
+            throw invalid(
+                at: offset, "unpaired \(half) surrogate escape \\u\(String(unit, radix: 16, uppercase: true))")
         }
         let value = 0x1_0000 &+ (unit &- 0xD800) &<< 10 &+ (low &- 0xDC00)
         return (Unicode.Scalar(value) ?? "\u{FFFD}", offset &+ 12)
@@ -78,39 +66,39 @@ extension JSONEventDecoder.Scanner {
         return value
     }
 
-    /// Writes the unescaped contents of a scanned string into `buffer` and returns the number of bytes written.
-    ///
-    /// Unescaping never lengthens a string. When `buffer` is shorter, the output stops before the first scalar that
-    /// does not fit.
-    func unescape(
-        _ token: JSONEventDecoder.StringToken,
-        into buffer: UnsafeMutableBufferPointer<UInt8>
-    ) throws(EventDecodingError) -> Int {
-        var written = 0
-        var offset = token.start
-        while offset < token.end {
-            let b = byte(offset)
-            guard b == UInt8(ascii: "\\") else {
-                guard written < buffer.count else { break }
-                buffer[written] = b
-                written &+= 1
-                offset &+= 1
-                continue
+    /// Calls `body` with the unescaped contents of a scanned string, written into a temporary (stack) buffer: as
+    /// long as the string, since unescaping never lengthens it.
+    @inline(__always)
+    func withUnescaped<Result>(
+        _ token: StringToken,
+        _ body: (UnsafeRawBufferPointer) throws(EventDecodingError) -> Result
+    ) throws(EventDecodingError) -> Result {
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: token.end &- token.start) {
+            buffer throws(EventDecodingError) -> Result in
+            var written = 0
+            var offset = token.start
+            while offset < token.end {
+                let b = byte(offset)
+                guard b == UInt8(ascii: "\\") else {
+                    buffer[written] = b
+                    written &+= 1
+                    offset &+= 1
+                    continue
+                }
+                let (scalar, next) = try escape(at: offset)
+                for unit in scalar.utf8 {
+                    buffer[written] = unit
+                    written &+= 1
+                }
+                offset = next
             }
-            let (scalar, next) = try escape(at: offset)
-            guard UTF8.width(scalar) <= buffer.count &- written else { break }
-            UTF8.encode(scalar) {
-                buffer[written] = $0
-                written &+= 1
-            }
-            offset = next
+            return try body(UnsafeRawBufferPointer(start: buffer.baseAddress, count: written))
         }
-        return written
     }
 
-    /// Whether the unescaped contents of a scanned key equal the category field's name, found without allocating.
+    /// Whether the unescaped contents of a scanned key equal the category field's name.
     @inline(__always)
-    func isField(_ key: JSONEventDecoder.StringToken) -> Bool {
+    func isField(_ key: StringToken) -> Bool {
         guard !key.hasEscapes else { return isField(escaped: key) }
         guard key.end &- key.start == field.count else { return false }
         for index in 0..<field.count where byte(key.start &+ index) != field[index] { return false }
@@ -118,46 +106,33 @@ extension JSONEventDecoder.Scanner {
     }
 
     @inline(never)
-    private func isField(escaped key: JSONEventDecoder.StringToken) -> Bool {
-        // Unescaping never lengthens a key, and a longer result shows in the first scalar past the field's length:
-        // four bytes more are room enough.
-        let length = key.end &- key.start
-        guard length >= field.count else { return false }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: min(length, field.count &+ 4)) { buffer in
-            guard let written = try? unescape(key, into: buffer), written == field.count else { return false }
-            return field.elementsEqual(buffer.prefix(written))
-        }
+    private func isField(escaped key: StringToken) -> Bool {
+        (try? withUnescaped(key) { field.elementsEqual($0) }) ?? false
     }
 
     /// Consumes a number per the RFC 8259 grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
     mutating func scanNumber() throws(EventDecodingError) {
         if byte(position) == UInt8(ascii: "-") { position &+= 1 }
-        if byte(position) == UInt8(ascii: "0") {
-            position &+= 1
-            if Self.isDigit(byte(position)) { throw invalid(at: position &- 1, "leading zero in number") }
-        } else {
-            try scanDigits()
+        if byte(position) == UInt8(ascii: "0") && isDigit(at: position &+ 1) {
+            throw invalid(at: position, "leading zero in number")
         }
-        if byte(position) == UInt8(ascii: ".") {
-            position &+= 1
-            try scanDigits()
-        }
+        try scanDigits()  // a leading 0 is a digit on its own
+        if byte(position) == UInt8(ascii: ".") { try scanDigits(after: 1) }
         if byte(position) | 0x20 == UInt8(ascii: "e") {
-            position &+= 1
-            if byte(position) == UInt8(ascii: "+") || byte(position) == UInt8(ascii: "-") { position &+= 1 }
-            try scanDigits()
+            let sign = byte(position &+ 1)
+            try scanDigits(after: sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") ? 2 : 1)
         }
     }
 
-    /// Consumes one or more digits.
-    private mutating func scanDigits() throws(EventDecodingError) {
-        guard Self.isDigit(byte(position)) else { throw unexpected(at: position, expecting: "digit") }
-        repeat { position &+= 1 } while Self.isDigit(byte(position))
+    /// Consumes `skipped` bytes, then one or more digits.
+    private mutating func scanDigits(after skipped: Int = 0) throws(EventDecodingError) {
+        position &+= skipped
+        guard isDigit(at: position) else { throw unexpected(at: position, expecting: "digit") }
+        repeat { position &+= 1 } while isDigit(at: position)
     }
 
-    @inline(__always)
-    private static func isDigit(_ b: UInt8) -> Bool {
-        b &- UInt8(ascii: "0") < 10
+    private func isDigit(at offset: Int) -> Bool {
+        byte(offset) &- UInt8(ascii: "0") < 10
     }
 
     /// Consumes the literal `true`, `false` or `null`.
@@ -168,32 +143,23 @@ extension JSONEventDecoder.Scanner {
         position &+= literal.utf8CodeUnitCount
     }
 
-    /// A syntax error: something other than `expectation` was found at `offset`, or the input ended there.
+    /// A syntax error: something other than `expectation` was found at `offset` (printable ASCII is quoted, any
+    /// other byte shown in hex), or the input ended there.
     @inline(never)
     func unexpected(at offset: Int, expecting expectation: String) -> EventDecodingError {
-        let found = offset < count ? Self.describe(byte(offset)) : "end of input"
-        return invalid(at: min(offset, count), "expected \(expectation), found \(found)")
+        let b = byte(offset)
+        let byteText = b >= 0x20 && b < 0x7F ? "'\(Character(Unicode.Scalar(b)))'" : "byte \(Self.hex(b))"
+        return invalid(
+            at: min(offset, count), "expected \(expectation), found \(offset < count ? byteText : "end of input")")
     }
 
     /// A syntax error at `offset` with a free-form explanation.
-    @inline(never)
     func invalid(at offset: Int, _ detail: String) -> EventDecodingError {
         EventDecodingError(kind: .notJSON, message: "invalid JSON at byte \(offset): \(detail)", byteOffset: offset)
     }
 
-    /// Describes an input byte for an error message: printable ASCII quoted, anything else in hex.
-    static func describe(_ b: UInt8) -> String {
-        b >= 0x20 && b < 0x7F ? "'\(Character(Unicode.Scalar(b)))'" : "byte \(hex(b))"
-    }
-
     /// A byte as `0x` and two uppercase hexadecimal digits.
     static func hex(_ b: UInt8) -> String {
-        "0x" + hex4(UInt32(b)).dropFirst(2)
-    }
-
-    /// A UTF-16 code unit as four uppercase hexadecimal digits.
-    static func hex4(_ unit: UInt32) -> String {
-        let digits = String(unit, radix: 16, uppercase: true)
-        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+        (b < 0x10 ? "0x0" : "0x") + String(b, radix: 16, uppercase: true)
     }
 }

@@ -1,125 +1,98 @@
 extension JSONEventDecoder {
-    /// The type of a JSON value, as far as the decoder cares, named with an article for error messages.
-    enum ValueKind: String, CustomStringConvertible {
-        case object = "an object", array = "an array", string = "a string", number = "a number"
-        case boolean = "a boolean", null
-
-        /// The name with its article ("an array").
-        var description: String { rawValue }
-    }
-
-    /// A bit stack of the open containers, a set bit for an object: it replaces the recursion of a recursive-descent
-    /// parser. The innermost levels live in one word; each further 64 levels outward spill into an array, which is
-    /// only ever touched beyond the default depth limit of 64.
-    struct ContainerStack {
-        /// The number of open containers.
-        private(set) var depth = 0
-        private var bits: UInt64 = 0  // innermost level in bit 0
-        private var spilled: [UInt64]?
-
-        /// Whether the innermost open container is an object. Only meaningful when `depth > 0`.
-        var topIsObject: Bool { bits & 1 != 0 }
-
-        /// Opens a container one level deeper than the innermost one.
-        mutating func push(isObject: Bool) {
-            if depth > 0 && depth & 63 == 0 {
-                if spilled == nil { spilled = [] }
-                spilled?.append(bits)
-            }
-            bits = bits &<< 1 | (isObject ? 1 : 0)
-            depth &+= 1
-        }
-
-        /// Closes the innermost container.
-        mutating func pop() {
-            depth &-= 1
-            bits &>>= 1
-            if depth > 0 && depth & 63 == 0 { bits = spilled?.popLast() ?? 0 }
+    /// The type of the valid JSON value whose first byte is `firstByte`, with its article, for error messages.
+    static func valueKind(firstByte: UInt8) -> String {
+        switch firstByte {
+        case UInt8(ascii: "{"): "an object"
+        case UInt8(ascii: "["): "an array"
+        case UInt8(ascii: "\""): "a string"
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): "a boolean"
+        case UInt8(ascii: "n"): "null"
+        default: "a number"
         }
     }
 
     /// A non-recursive, single-pass RFC 8259 validator that also finds the top-level category field.
     ///
     /// It expects valid UTF-8 (``validateUTF8(_:count:)`` runs first), so it only looks at ASCII bytes. After
-    /// ``scan()``, its properties describe the top-level value and the first value of the category field.
+    /// ``scan()``, its properties locate the first value of the category field.
     struct Scanner {
+        /// The location of a JSON string's contents in the input: the offsets of the first byte after the opening
+        /// quote and of the closing quote, and whether the contents contain at least one backslash escape.
+        typealias StringToken = (start: Int, end: Int, hasEscapes: Bool)
+
         /// The input, `count` bytes from `base`.
         let base: UnsafeRawPointer
         let count: Int
         /// The UTF-8 bytes of the category field's name.
-        let field: UnsafeBufferPointer<UInt8>
+        let field: [UInt8]
         /// The deepest accepted nesting of containers.
         let maxDepth: Int
         /// The offset of the next byte to read.
         var position = 0
-        /// The containers that are open at `position`.
-        var containers = ContainerStack()
+        /// The containers open at `position`: how many, and a bit stack with a set bit for an object, innermost in
+        /// bit 0, that replaces the recursion of a recursive-descent parser. Each further 64 levels outward spill
+        /// into `spilled`, which only a depth limit above the default of 64 lets grow.
+        var depth = 0
+        var containers: UInt64 = 0
+        var spilled: [UInt64]?
 
-        /// The type and offset of the top-level value.
-        var topLevelKind = ValueKind.null
-        var topLevelOffset = 0
-        /// The type of the field's first value, or `nil` if the top-level object has no such key; its offset, and
-        /// its contents when it is a string.
-        var fieldKind: ValueKind?
-        var fieldOffset = 0
-        var fieldString = StringToken(start: 0, end: 0, hasEscapes: false)
+        /// The offset of the field's first value, or `nil` if the top-level object has no such key, and its contents
+        /// when it is a string.
+        var fieldOffset: Int?
+        var fieldString: StringToken = (start: 0, end: 0, hasEscapes: false)
         /// The offset of the field's second key in the top-level object, if any.
         var duplicateFieldOffset: Int?
-        /// Set between the field's first key and its value.
-        var fieldValuePending = false
 
-        /// Validates the whole input as exactly one JSON value surrounded by optional whitespace.
-        mutating func scan() throws(EventDecodingError) {
+        /// Validates the whole input as exactly one JSON value surrounded by optional whitespace, and returns the
+        /// offset of that value. Not inlined: the function it would join grows too large to keep its state in
+        /// registers (100 instructions more per event).
+        @inline(never)
+        mutating func scan() throws(EventDecodingError) -> Int {
             skipWhitespace()
-            topLevelOffset = position
+            let topLevelOffset = position
             value: while true {
                 // `position` is at the first byte of a value; whitespace has been skipped.
-                let isFieldValue = fieldValuePending
-                fieldValuePending = false
                 let start = position
                 switch byte(start) {
-                case UInt8(ascii: "{"):
-                    note(.object, at: start, isFieldValue: isFieldValue)
-                    try open(isObject: true)
-                    guard byte(position) == UInt8(ascii: "}") else {
-                        try scanKeyAndColon(isFirstMember: true)
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    guard depth < maxDepth else {
+                        throw EventDecodingError(
+                            kind: .tooDeep,
+                            message: "nesting at byte \(start) exceeds the maximum depth of \(maxDepth)",
+                            byteOffset: start
+                        )
+                    }
+                    if depth > 0 && depth & 63 == 0 {
+                        if spilled == nil { spilled = [] }
+                        spilled?.append(containers)
+                    }
+                    let isObject = byte(start) == UInt8(ascii: "{")
+                    containers = containers &<< 1 | (isObject ? 1 : 0)
+                    depth &+= 1
+                    position &+= 1
+                    skipWhitespace()
+                    // An empty container is closed below, as any other.
+                    if byte(position) != (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+                        if isObject { try scanKeyAndColon(isFirstMember: true) }
                         continue value
                     }
-                    position &+= 1
-                    containers.pop()
-                case UInt8(ascii: "["):
-                    note(.array, at: start, isFieldValue: isFieldValue)
-                    try open(isObject: false)
-                    guard byte(position) == UInt8(ascii: "]") else { continue value }
-                    position &+= 1
-                    containers.pop()
                 case UInt8(ascii: "\""):
-                    note(.string, at: start, isFieldValue: isFieldValue)
                     let token = try scanString()
-                    if isFieldValue { fieldString = token }
-                case UInt8(ascii: "t"):
-                    note(.boolean, at: start, isFieldValue: isFieldValue)
-                    try scanLiteral("true")
-                case UInt8(ascii: "f"):
-                    note(.boolean, at: start, isFieldValue: isFieldValue)
-                    try scanLiteral("false")
-                case UInt8(ascii: "n"):
-                    note(.null, at: start, isFieldValue: isFieldValue)
-                    try scanLiteral("null")
-                case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                    note(.number, at: start, isFieldValue: isFieldValue)
-                    try scanNumber()
-                default:
-                    throw unexpected(at: start, expecting: "a JSON value")
+                    if start == fieldOffset { fieldString = token }
+                case UInt8(ascii: "t"): try scanLiteral("true")
+                case UInt8(ascii: "f"): try scanLiteral("false")
+                case UInt8(ascii: "n"): try scanLiteral("null")
+                case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try scanNumber()
+                default: throw unexpected(at: start, expecting: "a JSON value")
                 }
                 // A value is complete; close containers until one expects another member.
                 while true {
                     skipWhitespace()
-                    if containers.depth == 0 {
+                    guard depth > 0 else {
                         guard position == count else { throw unexpected(at: position, expecting: "end of input") }
-                        return
+                        return topLevelOffset
                     }
-                    let inObject = containers.topIsObject
+                    let inObject = containers & 1 != 0
                     let next = byte(position)
                     if next == UInt8(ascii: ",") {
                         position &+= 1
@@ -131,7 +104,9 @@ extension JSONEventDecoder {
                         throw unexpected(at: position, expecting: inObject ? "',' or '}'" : "',' or ']'")
                     }
                     position &+= 1
-                    containers.pop()
+                    depth &-= 1
+                    containers &>>= 1
+                    if depth > 0 && depth & 63 == 0 { containers = spilled?.popLast() ?? 0 }
                 }
             }
         }
@@ -153,52 +128,24 @@ extension JSONEventDecoder {
             }
         }
 
-        /// Records the type of the value starting at `offset`, if it is the top-level value or the category field.
-        @inline(__always)
-        private mutating func note(_ kind: ValueKind, at offset: Int, isFieldValue: Bool) {
-            if containers.depth == 0 { topLevelKind = kind }
-            if isFieldValue {
-                fieldKind = kind
-                fieldOffset = offset
-            }
-        }
-
-        /// Consumes an opening bracket or brace and any whitespace after it, enforcing the depth limit.
-        private mutating func open(isObject: Bool) throws(EventDecodingError) {
-            guard containers.depth < maxDepth else {
-                throw EventDecodingError(
-                    kind: .tooDeep,
-                    message: "nesting at byte \(position) exceeds the maximum depth of \(maxDepth)",
-                    byteOffset: position
-                )
-            }
-            containers.push(isObject: isObject)
-            position &+= 1
-            skipWhitespace()
-        }
-
-        /// Consumes `"key" :` and the whitespace after it, noting whether the key is the top-level category field.
-        ///
-        /// - Parameter isFirstMember: Whether the key directly follows `{` (so `}` would also have been acceptable).
+        /// Consumes `"key" :` and the whitespace after it, noting where the top-level category field's value starts.
+        /// `isFirstMember` tells whether the key directly follows `{` (so `}` would also have been acceptable).
         private mutating func scanKeyAndColon(isFirstMember: Bool) throws(EventDecodingError) {
-            guard byte(position) == UInt8(ascii: "\"") else {
-                throw unexpected(at: position, expecting: isFirstMember ? "string key or '}'" : "string key")
-            }
             let keyOffset = position
-            let key = try scanString()
-            if containers.depth == 1 && isField(key) {
-                if fieldKind == nil {
-                    fieldValuePending = true
-                } else if duplicateFieldOffset == nil {
-                    duplicateFieldOffset = keyOffset
-                }
+            guard byte(keyOffset) == UInt8(ascii: "\"") else {
+                throw unexpected(at: keyOffset, expecting: isFirstMember ? "string key or '}'" : "string key")
             }
+            let key = try scanString()
             skipWhitespace()
             guard byte(position) == UInt8(ascii: ":") else {
                 throw unexpected(at: position, expecting: "':' after object key")
             }
             position &+= 1
             skipWhitespace()
+            if depth == 1 && isField(key) {
+                if fieldOffset != nil { duplicateFieldOffset = duplicateFieldOffset ?? keyOffset }
+                fieldOffset = fieldOffset ?? position
+            }
         }
     }
 }

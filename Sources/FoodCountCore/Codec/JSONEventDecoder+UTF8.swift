@@ -54,7 +54,6 @@ extension JSONEventDecoder {
         }
     }
 
-    @inline(never)
     private static func utf8Error(at offset: Int, _ detail: String) -> EventDecodingError {
         EventDecodingError(kind: .notUTF8, message: "invalid UTF-8 at byte \(offset): \(detail)", byteOffset: offset)
     }

@@ -70,7 +70,10 @@ public struct JSONEventDecoder: EventDecoder {
             throw EventDecodingError(kind: .tombstone, message: "message value is null (tombstone)")
         }
         guard value.count <= configuration.maxMessageBytes else {
-            throw tooLargeError(count: value.count)
+            throw EventDecodingError(
+                kind: .tooLarge,
+                message: "message of \(value.count) bytes exceeds the limit of \(configuration.maxMessageBytes) bytes"
+            )
         }
         guard let base = value.baseAddress, value.count > 0 else {
             throw EventDecodingError(
@@ -81,65 +84,46 @@ public struct JSONEventDecoder: EventDecoder {
         }
         // The UTF-8 check runs first so that it wins over a syntax error earlier in the input.
         try Self.validateUTF8(base, count: value.count)
-        return try fieldBytes.withUnsafeBufferPointer { field throws(EventDecodingError) in
-            try decodeValidated(base: base, count: value.count, field: field)
-        }
-    }
-
-    /// Scans valid UTF-8 within the size limit, then applies the rules that follow, in their order of precedence.
-    ///
-    /// The scanner stays in this function but on the rare path of an escaped category: passing it on copies it, which
-    /// cost about 10 ns per event.
-    private func decodeValidated(
-        base: UnsafeRawPointer,
-        count: Int,
-        field: UnsafeBufferPointer<UInt8>
-    ) throws(EventDecodingError) -> FoodEvent {
-        var scanner = Scanner(base: base, count: count, field: field, maxDepth: configuration.maxDepth)
-        try scanner.scan()
-        guard scanner.topLevelKind == .object else {
+        // The scanner stays in this function: passing it on copies it, which cost about 10 ns per event.
+        var scanner = Scanner(base: base, count: value.count, field: fieldBytes, maxDepth: configuration.maxDepth)
+        let topLevelOffset = try scanner.scan()
+        let topLevelByte = scanner.byte(topLevelOffset)
+        guard topLevelByte == UInt8(ascii: "{") else {
             throw EventDecodingError(
                 kind: .notObject,
-                message: "top-level JSON value is \(scanner.topLevelKind), expected an object",
-                byteOffset: scanner.topLevelOffset
+                message: "top-level JSON value is \(Self.valueKind(firstByte: topLevelByte)), expected an object",
+                byteOffset: topLevelOffset
             )
         }
         if let duplicateOffset = scanner.duplicateFieldOffset {
             throw fieldError(.duplicateField, "appears more than once in the top-level object", at: duplicateOffset)
         }
-        guard let fieldKind = scanner.fieldKind else {
+        guard let fieldOffset = scanner.fieldOffset else {
             throw fieldError(.missingField, "is missing from the top-level object", at: nil)
         }
-        switch fieldKind {
-        case .string:
+        switch scanner.byte(fieldOffset) {
+        case UInt8(ascii: "\""):
             let token = scanner.fieldString
             guard !token.hasEscapes else {
-                return FoodEvent(category: try unescapedCategory(of: token, in: scanner, at: scanner.fieldOffset))
+                let category = try scanner.withUnescaped(token) { bytes throws(EventDecodingError) in
+                    try normalizedCategory(bytes, valueOffset: fieldOffset)
+                }
+                return FoodEvent(category: category)
             }
             let contents = UnsafeRawBufferPointer(start: base + token.start, count: token.end &- token.start)
-            return FoodEvent(category: try normalizedCategory(contents, valueOffset: scanner.fieldOffset))
-        case .null:
-            throw fieldError(.nullField, "is null", at: scanner.fieldOffset)
-        case .object, .array, .number, .boolean:
-            throw fieldError(.fieldNotString, "is \(fieldKind), expected a string", at: scanner.fieldOffset)
+            return FoodEvent(category: try normalizedCategory(contents, valueOffset: fieldOffset))
+        case UInt8(ascii: "n"):
+            throw fieldError(.nullField, "is null", at: fieldOffset)
+        case let firstByte:
+            throw fieldError(
+                .fieldNotString, "is \(Self.valueKind(firstByte: firstByte)), expected a string", at: fieldOffset)
         }
-    }
-
-    @inline(never)
-    private func tooLargeError(count: Int) -> EventDecodingError {
-        EventDecodingError(
-            kind: .tooLarge,
-            message: "message of \(count) bytes exceeds the limit of \(configuration.maxMessageBytes) bytes"
-        )
     }
 
     /// Builds an error about the category field, naming the field in the message.
     @inline(never)
     func fieldError(_ kind: EventDecodingError.Kind, _ detail: String, at offset: Int?) -> EventDecodingError {
         EventDecodingError(
-            kind: kind,
-            message: "field \(configuration.field.debugDescription) \(detail)",
-            byteOffset: offset
-        )
+            kind: kind, message: "field \(configuration.field.debugDescription) \(detail)", byteOffset: offset)
     }
 }
