@@ -130,9 +130,19 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         let milliseconds =
             connectTimeout.components.seconds * 1000 + connectTimeout.components.attoseconds / 1_000_000_000_000_000
         configuration.options.connectTimeout = .milliseconds(milliseconds)
-        configuration.options.additionalStartupParameters = [("application_name", "foodcount")]
+        configuration.options.additionalStartupParameters =
+            [("application_name", "foodcount")] + Self.serverKeepalive.map { ($0.name, $0.value) }
         return configuration
     }
+
+    /// TCP keepalive settings each session asks of the server: a peer that vanished without closing (a host
+    /// cut off or powered off) is noticed after about a minute of silence, not the system's two hours, so its
+    /// session ends and releases what it held (the counts lock, a row lock of an unfinished commit).
+    /// `tcp_user_timeout` does the same for data the server sent and the peer never acknowledged.
+    static let serverKeepalive: [(name: String, value: String)] = [
+        ("tcp_keepalives_idle", "30"), ("tcp_keepalives_interval", "10"), ("tcp_keepalives_count", "3"),
+        ("tcp_user_timeout", "60000"),
+    ]
 
     /// postgres-nio's TLS mode for ``tlsMode``.
     private func tls() throws(StoreError) -> PostgresConnection.Configuration.TLS {

@@ -94,6 +94,46 @@ final class PostgresCountStoreTests: XCTestCase {
         XCTAssertEqual(counts, ["4"])
     }
 
+    func testTheServerProbesTheStoresIdleConnectionWithinHalfAMinuteSoAVanishedHostsSessionEnds() throws {
+        let database = try PostgresTestDatabase()
+        defer { try? database.drop() }
+        let store = try PostgresCountStore(configuration: .init(location: database.location))
+        defer { store.close() }
+        try store.commit(CountBatch(deltas: ["soup": 1], offsets: [p0: .init(expected: nil, next: 1)], eventCount: 1))
+        let ports = try database.executeOnServer(
+            """
+            SELECT client_port::text FROM pg_stat_activity
+            WHERE datname = '\(database.location.database)' AND application_name = 'foodcount'
+            """)
+        XCTAssertEqual(ports.count, 1, "the store's sessions: \(ports)")
+        // The server's end of the store's connection, with its timer: "timer:(keepalive,29sec,0)" when the
+        // server probes after 30 idle seconds; the system's default reads "timer:(keepalive,119min,0)". Right
+        // after a reply the timer is the retransmission's ("timer:(on,…)") until the reply is acknowledged.
+        var timer = ""
+        let idle = eventually(timeout: 10) {
+            let socket = try? ChildProcess.run(
+                "/usr/bin/ss",
+                ["-tnoH", "state", "established", "( sport = :\(database.location.port) and dport = :\(ports[0]) )"],
+                timeout: 10)
+            timer = socket?.output.trimmingCharacters(in: .whitespacesAndNewlines) ?? "ss failed"
+            return timer.contains("timer:(keepalive,")
+        }
+        XCTAssertTrue(idle, "no keepalive timer on the server's socket: \(timer)")
+        XCTAssertLessThanOrEqual(Self.seconds(ofTimer: timer), 30, timer)
+    }
+
+    /// The time left on an `ss -o` timer such as "timer:(keepalive,1min29sec,0)", in whole seconds.
+    private static func seconds(ofTimer line: String) -> Int {
+        guard let start = line.range(of: "timer:(keepalive,") else { return .max }
+        let value = line[start.upperBound...].prefix { $0 != "," }
+        var seconds = 0
+        for part in value.matches(of: #/(\d+)(min|sec|ms)/#) {
+            let amount = Int(part.output.1) ?? 0
+            seconds += part.output.2 == "min" ? amount * 60 : part.output.2 == "sec" ? amount : 0
+        }
+        return seconds
+    }
+
     /// Ends the store's sessions on the database (those waiting for a lock only, if asked); returns how many.
     private func terminateStoreSessions(_ database: PostgresTestDatabase, waitingForALock: Bool) throws -> [String] {
         try database.executeOnServer(
