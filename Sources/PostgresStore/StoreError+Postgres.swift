@@ -24,8 +24,7 @@ extension StoreError {
                 underlying: PostgresError(sqlState: nil, message: "\(error.code)"))
             return
         }
-        if let tls = error.underlying as? NIOSSLError {
-            // A certificate that is refused stays refused: a setup to fix, not a moment to wait out.
+        if let tls = error.underlying as? NIOSSLError, Self.code(forTLSFailure: tls) == .incompatible {
             self.init(
                 code: .incompatible, message: "\(context): TLS failed (the server's certificate was refused?): \(tls)",
                 underlying: PostgresError(sqlState: nil, message: "\(tls)"))
@@ -43,6 +42,19 @@ extension StoreError {
         self.init(
             code: Self.code(forSQLState: state), message: "\(context): \(message)",
             underlying: PostgresError(sqlState: state, message: message))
+    }
+
+    /// The store error code for a TLS failure: a refused certificate or handshake stays refused, a setup to
+    /// fix (`incompatible`); a connection that ended without TLS's closing message (the server's process
+    /// crashed, the network dropped) is a moment to wait out (`unavailable`).
+    static func code(forTLSFailure error: NIOSSLError) -> Code {
+        switch error {
+        case .handshakeFailed, .failedToLoadCertificate, .failedToLoadPrivateKey, .noCertificateToValidate,
+            .unableToValidateCertificate, .cannotMatchULabel, .noSuchFilesystemObject:
+            return .incompatible
+        default:
+            return .unavailable
+        }
     }
 
     /// The store error code for a SQLSTATE.

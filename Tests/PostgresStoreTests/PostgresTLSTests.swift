@@ -1,5 +1,6 @@
 import FoodCountCore
 import Foundation
+import Synchronization
 import TestSupport
 import XCTest
 
@@ -63,6 +64,54 @@ final class PostgresTLSTests: XCTestCase {
             XCTAssertEqual((error as? StoreError)?.code, .incompatible, "\(error)")
             XCTAssertTrue("\(error)".contains("/nonexistent/ca.pem"), "\(error)")
         }
+    }
+
+    func testAServerProcessKilledMidCommitOverTLSIsWaitedOutAsAMomentNotRefusedAsASetupError() throws {
+        let database = try PostgresTestDatabase()
+        defer { _ = eventually(timeout: 30) { (try? database.drop()) != nil } }
+        var location = database.location
+        location.tlsMode = .verifyFull
+        location.rootCertificatePath = try TestEnvironment.postgresCertificateAuthority
+        let store = try PostgresCountStore(configuration: .init(location: location, lockTimeout: .seconds(30)))
+        defer { store.close() }
+        try store.commit(CountBatch(deltas: ["soup": 1], offsets: [p0: .init(expected: nil, next: 1)], eventCount: 1))
+
+        // The commit waits for a lock when the server process serving it dies (SIGKILL): its TLS connection
+        // ends without TLS's closing message, and the server restarts its other processes.
+        let locker = try database.connect()
+        try locker.execute("BEGIN")
+        try locker.execute("LOCK TABLE food_counts IN ACCESS EXCLUSIVE MODE")
+        let batch = CountBatch(deltas: ["soup": 2], offsets: [p0: .init(expected: 1, next: 3)], eventCount: 2)
+        let failure = Mutex<(any Error)?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            do { try store.commit(batch) } catch { failure.withLock { $0 = error } }
+            done.signal()
+        }
+        var pids: [String] = []
+        let waiting = eventually(timeout: 10) {
+            pids =
+                (try? database.executeOnServer(
+                    """
+                    SELECT pid::text FROM pg_stat_activity WHERE datname = '\(database.location.database)'
+                    AND application_name = 'foodcount' AND wait_event_type = 'Lock'
+                    """)) ?? []
+            return pids.count == 1
+        }
+        XCTAssertTrue(waiting, "the store's session never waited for the lock: \(pids)")
+        let pid = try XCTUnwrap(pids.first.flatMap { Int32($0) })
+        XCTAssertEqual(kill(pid, SIGKILL), 0, String(cString: strerror(errno)))
+        XCTAssertEqual(done.wait(timeout: .now() + 30), .success)
+        try? locker.close()
+
+        let error = try XCTUnwrap(failure.withLock { $0 } as? StoreError, "the commit did not fail as a StoreError")
+        XCTAssertEqual(error.code, .unavailable, "\(error)")
+        XCTAssertTrue(error.isTransient, "\(error)")
+        // Once the server is back, the same batch commits, and nothing of the failed attempt was kept.
+        let committed = eventually(timeout: 30, interval: 0.5) { (try? store.commit(batch)) != nil }
+        XCTAssertTrue(committed, "the store never committed again after the server restarted")
+        XCTAssertEqual(try store.storedOffsets(for: [p0]), [p0: 3])
+        XCTAssertEqual(try database.execute("SELECT count::text FROM food_counts WHERE category = 'soup'"), ["3"])
     }
 
     /// How many of the store's sessions on the database use TLS, as text: one row.
