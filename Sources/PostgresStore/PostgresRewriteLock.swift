@@ -17,27 +17,29 @@ public final class PostgresRewriteLock: Sendable {
     init(configuration: PostgresCountStore.Configuration) throws(StoreError) {
         let location = configuration.location
         do {
-            connection = try PostgresConnection.connect(
-                on: PostgresSession.eventLoopGroup.next(),
-                configuration: try location.connectionConfiguration(connectTimeout: configuration.connectTimeout),
-                id: 0,
-                logger: logger
-            ).wait()
+            connection = try BoundedWait.answer(
+                to: PostgresConnection.connect(
+                    on: PostgresSession.eventLoopGroup.next(),
+                    configuration: try location.connectionConfiguration(connectTimeout: configuration.connectTimeout),
+                    id: 0,
+                    logger: logger),
+                on: nil, within: configuration.connectTimeout + .seconds(10), what: "connecting for the rewrite lock")
         } catch {
             throw StoreError(postgres: error, context: "connecting to \(location) for the rewrite lock")
         }
         let taken: Bool
         do {
-            let rows = try connection.query(
-                "SELECT pg_try_advisory_lock(hashtext(\(PostgresSchema.countsLock)))", logger: logger
-            ).wait()
+            let rows = try BoundedWait.answer(
+                to: connection.query(
+                    "SELECT pg_try_advisory_lock(hashtext(\(PostgresSchema.countsLock)))", logger: logger),
+                on: connection, within: configuration.connectTimeout, what: "taking the rewrite lock")
             taken = try PostgresSchema.decode(Bool.self, rows.first)
         } catch {
-            try? connection.close().wait()
+            PostgresSession.close(connection)
             throw error as? StoreError ?? StoreError(postgres: error, context: "taking the rewrite lock")
         }
         guard taken else {
-            try? connection.close().wait()
+            PostgresSession.close(connection)
             throw StoreError(
                 code: .busy,
                 message: "a consumer is connected to \(location), or another command is rewriting its counts")
@@ -46,7 +48,7 @@ public final class PostgresRewriteLock: Sendable {
 
     /// Releases the lock and closes its connection.
     public func release() {
-        try? connection.close().wait()
+        PostgresSession.close(connection)
     }
 
     deinit {

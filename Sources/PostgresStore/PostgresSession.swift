@@ -70,14 +70,14 @@ final class PostgresSession: Sendable {
         var connection = try currentConnection(context: context)
         let begin = PostgresQuery(unsafeSQL: "BEGIN ISOLATION LEVEL \(isolation.rawValue)")
         do {
-            try Transaction(connection: connection, logger: logger, context: context).run(begin)
+            try transaction(on: connection, context: context).run(begin)
         } catch {
             drop(connection)
             guard connection.isClosed || error.code == .unavailable else { throw error }
             connection = try currentConnection(context: context)
-            try Transaction(connection: connection, logger: logger, context: context).run(begin)
+            try transaction(on: connection, context: context).run(begin)
         }
-        let transaction = Transaction(connection: connection, logger: logger, context: context)
+        let transaction = transaction(on: connection, context: context)
         do {
             let value = try body(transaction)
             try transaction.run("COMMIT")
@@ -99,7 +99,7 @@ final class PostgresSession: Sendable {
                 defer { current = nil }; return current
             })
         else { return }
-        try? current.close().wait()
+        Self.close(current)
     }
 
     /// The open connection, connecting first when there is none or it dropped.
@@ -108,10 +108,11 @@ final class PostgresSession: Sendable {
         let configuration = try location.connectionConfiguration(connectTimeout: connectTimeout)
         let fresh: PostgresConnection
         do {
-            fresh = try PostgresConnection.connect(
-                on: Self.eventLoopGroup.next(), configuration: configuration,
-                id: nextID.wrappingAdd(1, ordering: .relaxed).oldValue, logger: logger
-            ).wait()
+            fresh = try BoundedWait.answer(
+                to: PostgresConnection.connect(
+                    on: Self.eventLoopGroup.next(), configuration: configuration,
+                    id: nextID.wrappingAdd(1, ordering: .relaxed).oldValue, logger: logger),
+                on: nil, within: connectTimeout + .seconds(10), what: "\(context): connecting")
         } catch {
             throw StoreError(postgres: error, context: "\(context): connecting to \(location)")
         }
@@ -119,11 +120,14 @@ final class PostgresSession: Sendable {
             let milliseconds =
                 lockTimeout.components.seconds * 1000
                 + lockTimeout.components.attoseconds / 1_000_000_000_000_000
-            _ = try fresh.query(PostgresQuery(unsafeSQL: "SET lock_timeout = \(milliseconds)"), logger: logger).wait()
+            _ = try BoundedWait.answer(
+                to: fresh.query(PostgresQuery(unsafeSQL: "SET lock_timeout = \(milliseconds)"), logger: logger),
+                on: fresh, within: connectTimeout, what: "\(context): setting up the session")
             if sharesCountsLock {
-                let rows = try fresh.query(
-                    "SELECT pg_try_advisory_lock_shared(hashtext(\(PostgresSchema.countsLock)))", logger: logger
-                ).wait()
+                let rows = try BoundedWait.answer(
+                    to: fresh.query(
+                        "SELECT pg_try_advisory_lock_shared(hashtext(\(PostgresSchema.countsLock)))", logger: logger),
+                    on: fresh, within: connectTimeout, what: "\(context): taking the counts lock shared")
                 guard try PostgresSchema.decode(Bool.self, rows.first) else {
                     throw StoreError(
                         code: .busy,
@@ -132,14 +136,14 @@ final class PostgresSession: Sendable {
                 }
             }
         } catch {
-            try? fresh.close().wait()
+            Self.close(fresh)
             throw error as? StoreError ?? StoreError(postgres: error, context: "\(context): setting up the session")
         }
         let previous = connection.withLock { current in
             defer { current = fresh }
             return current
         }
-        if let previous { try? previous.close().wait() }
+        if let previous { Self.close(previous) }
         return fresh
     }
 
@@ -149,7 +153,17 @@ final class PostgresSession: Sendable {
             current = nil
             return true
         }
-        if wasCurrent { try? dropped.close().wait() }
+        if wasCurrent { Self.close(dropped) }
+    }
+
+    /// A transaction's statements on `connection`, each waited for until the lock timeout and a minute more.
+    private func transaction(on connection: PostgresConnection, context: String) -> Transaction {
+        Transaction(connection: connection, logger: logger, context: context, limit: lockTimeout + .seconds(60))
+    }
+
+    /// Closes a connection, waiting a few seconds at most.
+    static func close(_ connection: PostgresConnection) {
+        _ = try? BoundedWait.answer(to: connection.close(), on: nil, within: .seconds(5), what: "closing")
     }
 
     /// Statements inside a transaction, each waited for.
@@ -157,12 +171,15 @@ final class PostgresSession: Sendable {
         let connection: PostgresConnection
         let logger: Logger
         let context: String
+        /// How long a statement's answer is waited for.
+        let limit: Duration
 
         /// Runs a statement and collects its rows.
         @discardableResult
         func run(_ query: PostgresQuery) throws(StoreError) -> PostgresQueryResult {
             do {
-                return try connection.query(query, logger: logger).wait()
+                return try BoundedWait.answer(
+                    to: connection.query(query, logger: logger), on: connection, within: limit, what: context)
             } catch {
                 throw StoreError(postgres: error, context: context)
             }

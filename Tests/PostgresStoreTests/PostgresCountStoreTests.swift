@@ -94,6 +94,82 @@ final class PostgresCountStoreTests: XCTestCase {
         XCTAssertEqual(counts, ["4"])
     }
 
+    func testCommitsWhileTheServerKeepsEndingTheStoresSessionsEachReturnAndCountExactlyOnce() throws {
+        let database = try PostgresTestDatabase()
+        defer { try? database.drop() }
+        let store = try PostgresCountStore(configuration: .init(location: database.location))
+        defer { store.close() }
+        // Another thread ends the store's sessions over and over: some while a commit runs, some while the
+        // store sets up a new connection, some between commits.
+        let stop = Atomic<Bool>(false)
+        let killerDone = DispatchSemaphore(value: 0)
+        let endSessions = """
+            SELECT count(pg_terminate_backend(pid))::text FROM pg_stat_activity
+            WHERE datname = '\(database.location.database)' AND application_name = 'foodcount'
+            """
+        Thread.detachNewThread {
+            while !stop.load(ordering: .relaxed) {
+                _ = try? database.executeOnServer(endSessions)
+                usleep(UInt32.random(in: 0...15_000))
+            }
+            killerDone.signal()
+        }
+        defer {
+            stop.store(true, ordering: .relaxed)
+            _ = killerDone.wait(timeout: .now() + 30)
+        }
+        let p0 = self.p0
+        var next: Int64 = 0
+        var failures = 0
+        for attempt in 0..<300 {
+            let batch = CountBatch(
+                deltas: ["soup": 1], offsets: [p0: .init(expected: next == 0 ? nil : next, next: next + 1)],
+                eventCount: 1)
+            guard let outcome = Self.withinAMinute({ try store.commit(batch) }) else {
+                return XCTFail("commit \(attempt) never returned (after \(failures) failed ones)")
+            }
+            switch outcome {
+            case .success: next += 1
+            case .failure(let error):
+                failures += 1
+                let code = (error as? StoreError)?.code
+                XCTAssertTrue(code == .unavailable || code == .busy || code == .fenced, "commit \(attempt): \(error)")
+                // Whether it counted is unknown (its COMMIT may have been applied unanswered): read where it stands.
+                var stored: Result<[SourcePartition: Int64], any Error>?
+                let read = eventually(timeout: 60, interval: 0.05) {
+                    stored = Self.withinAMinute { try store.storedOffsets(for: [p0]) }
+                    return (try? stored?.get()) != nil
+                }
+                guard read else {
+                    return XCTFail(
+                        "commit \(attempt): the stored offset could not be read again: \(String(describing: stored))")
+                }
+                next = (try? stored?.get())?[p0] ?? 0
+            }
+        }
+        stop.store(true, ordering: .relaxed)
+        XCTAssertGreaterThan(failures, 0, "no commit met an ended session: the test proved nothing")
+        let counts = try database.execute("SELECT count::text FROM food_counts WHERE category = 'soup'")
+        let offsets = try database.execute("SELECT next_offset::text FROM foodcount_offsets")
+        XCTAssertEqual(counts, offsets, "each event counted once: the count equals the stored offset")
+        print("[postgres] 300 commits, \(failures) met an ended session, offset \(offsets)")
+    }
+
+    /// Runs `body` on a thread of its own; `nil` when it has not returned within a minute.
+    private static func withinAMinute<Value: Sendable>(
+        _ body: @escaping @Sendable () throws -> Value
+    ) -> Result<Value, any Error>? {
+        let outcome = Mutex<Result<Value, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            let result = Result { try body() }
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        guard done.wait(timeout: .now() + 60) == .success else { return nil }
+        return outcome.withLock { $0 }
+    }
+
     func testTheServerProbesTheStoresIdleConnectionWithinHalfAMinuteSoAVanishedHostsSessionEnds() throws {
         let database = try PostgresTestDatabase()
         defer { try? database.drop() }
