@@ -7,21 +7,25 @@ import Synchronization
 /// An `EventSource` over a `KafkaConsumer`: the bridge between the pipeline and Kafka.
 ///
 /// Partitions without a stored offset start per the consumer's `auto.offset.reset`, never at an offset
-/// committed to Kafka: the store is the source of truth. Thread confinement is the consumer's.
+/// committed to Kafka: the store is the source of truth. The source never moves a partition by itself: a
+/// position the broker refuses (OFFSET_OUT_OF_RANGE, reported by librdkafka's `auto.offset.reset=error`), a
+/// watermark below a position and a topic's ID are facts it reports (`takeFacts()`), and the pipeline
+/// decides. Thread confinement is the consumer's.
 public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked Sendable {
     /// The underlying consumer.
     public let consumer: KafkaConsumer
     private let topics: [String]
     private let reset: StartOffset
-    private var lastLogEndCheck = ContinuousClock.now
+    private var lastWatermarkCheck = ContinuousClock.now
+    /// What the source learned and the pipeline has not taken yet, the topic IDs it knows, and the topics whose
+    /// records it holds back until the pipeline has taken a new ID of theirs. Any thread reports; the poll
+    /// owner takes.
+    private let learned = Mutex<(facts: [SourceFact], topicIDs: [String: String], held: Set<String>)>(([], [:], []))
     let logger: Logger
     private weak var listener: (any PartitionListener)?
     private let statisticsBox: StatisticsBox
     /// The next offset the store holds per owned partition, as far as this source has heard.
     let storedOffsets = Mutex<[TopicPartition: Int64]>([:])
-    /// Owned partitions that started in the log their stored offset belongs to (``PartitionStart``): a
-    /// position past their log's end means a lost tail, not a recreated log. Poll owner's thread only.
-    var startedInSameLog: Set<TopicPartition> = []
     /// Checks, in debug builds, that polls and callbacks stay on one thread.
     private let confinement = ThreadConfinement("KafkaEventSource")
     /// How long an assignment waits for the topics' IDs.
@@ -29,7 +33,8 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
 
     /// Creates a source over an existing consumer.
     /// - Parameters:
-    ///   - consumer: The consumer; the source subscribes it and closes it.
+    ///   - consumer: The consumer; the source subscribes it and closes it. Configure it with
+    ///     `reportsOutOfRange`, or librdkafka moves a refused position by `auto.offset.reset` on its own.
     ///   - topics: The topics to consume.
     ///   - offsetReset: Where partitions without a stored offset start (use the consumer's own setting).
     ///   - logger: Where the source logs.
@@ -68,6 +73,8 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
         logger: Logger = Logger(label: "foodcount.kafka")
     ) throws(KafkaError) {
         let statistics = StatisticsBox()
+        var configuration = configuration
+        configuration.reportsOutOfRange = true
         let consumer = try KafkaConsumer(configuration: configuration, logger: logger) { json in
             statistics.update(json)
         }
@@ -96,11 +103,15 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
     @discardableResult
     public func poll(maxRecords: Int, timeout: Duration, _ body: (any SourceRun) -> Void) throws -> Int {
         confinement.assertConfined("poll")
-        if ContinuousClock.now - lastLogEndCheck >= .milliseconds(500) {
-            lastLogEndCheck = .now
-            restartPartitionsBeyondLogEnd()
+        if ContinuousClock.now - lastWatermarkCheck >= .milliseconds(500) {
+            lastWatermarkCheck = .now
+            noteWatermarksBelowPositions()
         }
+        let held = learned.withLock { $0.held }
         return try consumer.pollRuns(maxMessages: maxRecords, timeout: timeout) { run in
+            // librdkafka fetches a recreated topic in place once its metadata says so: records of the new log
+            // must not reach the pipeline before it knows the log changed (they would count under the old ID).
+            guard held.isEmpty || !held.contains(run.topic) else { return }
             body(KafkaSourceRun(run))
         }
     }
@@ -124,12 +135,62 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
     }
 
     /// Implements `EventSource.seek`.
-    public func seek(_ offsets: [SourcePartition: Int64]) throws {
-        var moves: [TopicPartition: StartOffset] = [:]
-        for (partition, offset) in offsets { moves[partition.topicPartition] = .offset(offset) }
-        try consumer.seek(moves)
-        storedOffsets.withLock { stored in
-            for (partition, offset) in moves { stored[partition] = offset.offset }
+    public func seek(_ moves: [SourcePartition: PartitionStart]) throws {
+        var starts: [TopicPartition: StartOffset] = [:]
+        for (partition, start) in moves {
+            switch start {
+            case .offset(let offset): starts[partition.topicPartition] = .offset(offset)
+            case .beginning: starts[partition.topicPartition] = .beginning
+            }
+        }
+        try consumer.seek(starts)
+    }
+
+    /// Implements `EventSource.takeFacts`. Records held back for a new topic ID flow again.
+    public func takeFacts() -> [SourceFact] {
+        learned.withLock { learned in
+            defer {
+                learned.facts.removeAll()
+                learned.held.removeAll()
+            }
+            return learned.facts
+        }
+    }
+
+    /// Reports a fact to the pipeline, which takes it after its next poll. A topic ID other than the one known
+    /// holds the topic's records back until then. Safe from any thread.
+    func report(_ fact: SourceFact) {
+        learned.withLock { learned in
+            learned.facts.append(fact)
+            guard case .topicID(let topic, .some(let id)) = fact else { return }
+            if let known = learned.topicIDs[topic], known != id { learned.held.insert(topic) }
+            learned.topicIDs[topic] = id
+        }
+    }
+
+    /// Implements `EventSource.logBounds`: asks the partitions' leaders (ListOffsets) and the topics' IDs
+    /// (Metadata), never a cached figure.
+    public func logBounds(of partitions: [SourcePartition]) throws -> [SourcePartition: LogBounds] {
+        let ids = try consumer.describeTopics(Array(Set(partitions.map(\.topic))), timeout: .seconds(5))
+        learned.withLock { learned in  // the answer is newer than the IDs reported before it
+            learned.facts.removeAll { if case .topicID(let topic, _) = $0 { ids[topic] != nil } else { false } }
+            for (topic, description) in ids { learned.topicIDs[topic] = description.id }
+        }
+        var bounds: [SourcePartition: LogBounds] = [:]
+        for partition in partitions {
+            let (low, high) = try consumer.queryWatermarks(for: partition.topicPartition, timeout: .seconds(5))
+            bounds[partition] = LogBounds(start: low, end: high, logID: ids[partition.topic]?.id)
+        }
+        return bounds
+    }
+
+    /// Reports owned partitions whose fetch response's high watermark lies below their position: a fact
+    /// (the pipeline moves nothing on it), and only from a fetch response newer than the assignment
+    /// (``KafkaConsumer/freshWatermarks(for:)``).
+    private func noteWatermarksBelowPositions() {
+        for (partition, position) in consumer.positions {
+            guard let (_, high) = consumer.freshWatermarks(for: partition), position > high else { continue }
+            report(.watermarkBelowPosition(partition.sourcePartition, highWatermark: high, position: position))
         }
     }
 
@@ -166,16 +227,27 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
     public func partitionsAssigned(_ partitions: [TopicPartition]) -> [TopicPartition: StartOffset] {
         confinement.assertConfined("partitionsAssigned")
         let ids = topicIDs(Set(partitions.map(\.topic)).sorted())
+        let assigned = partitions.map(\.sourcePartition)
+        learned.withLock { learned in
+            // Facts reported before the assignment and not taken yet say nothing of it: positions it replaces,
+            // topic IDs older than the ones it just read.
+            learned.facts.removeAll { fact in
+                switch fact {
+                case .topicID(let topic, _): ids[topic] != nil
+                case .outOfRange(let partition), .watermarkBelowPosition(let partition, _, _):
+                    assigned.contains(partition)
+                }
+            }
+            learned.topicIDs.merge(ids) { $1 }
+        }
         var logIDs: [SourcePartition: String] = [:]
         for partition in partitions { logIDs[partition.sourcePartition] = ids[partition.topic] }
         let chosen = listener?.partitionsAssigned(partitions.map(\.sourcePartition), logIDs: logIDs) ?? [:]
         var starts: [TopicPartition: StartOffset] = [:]
         for partition in partitions {
-            startedInSameLog.remove(partition)
             switch chosen[partition.sourcePartition] {
-            case .offset(let offset, let sameLog):
+            case .offset(let offset):
                 starts[partition] = .offset(offset)
-                if sameLog { startedInSameLog.insert(partition) }
             case .beginning:
                 starts[partition] = .beginning
             case nil:
@@ -188,20 +260,20 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
         return starts
     }
 
-    /// Implements `RebalanceHandler.partitionWasReset`: the broker answered OFFSET_OUT_OF_RANGE and
-    /// librdkafka moved the partition by `auto.offset.reset`.
-    public func partitionWasReset(_ partition: TopicPartition) {
-        LogResetMetrics.outOfRange.increment()
+    /// Implements `RebalanceHandler.partitionOutOfRange`: reported as a fact; the partition waits, unfetched,
+    /// until the pipeline moves it.
+    public func partitionOutOfRange(_ partition: TopicPartition) {
+        report(.outOfRange(partition.sourcePartition))
     }
 
-    /// The topics' IDs, or none when the broker cannot say (a recreated topic is then recognised by its
-    /// offsets only, see `restartPartitionsBeyondLogEnd()`).
+    /// The topics' IDs, or none when the broker cannot say (a recreated topic then goes unrecognised at
+    /// assignment; the topic monitor reports IDs while the pipeline runs).
     private func topicIDs(_ topics: [String]) -> [String: String] {
         do {
             return try consumer.describeTopics(topics, timeout: describeTimeout).compactMapValues(\.id)
         } catch {
             logger.warning(
-                "cannot read the topics' IDs; a recreated topic is recognised by its offsets only",
+                "cannot read the topics' IDs; a recreated topic is not recognised at this assignment",
                 metadata: ["topics": "\(topics)", "error": "\(error)"])
             return [:]
         }
@@ -210,7 +282,6 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
     /// Implements `RebalanceHandler.partitionsRevoked`.
     public func partitionsRevoked(_ partitions: [TopicPartition], lost: Bool) {
         listener?.partitionsRevoked(partitions.map(\.sourcePartition), lost: lost)
-        startedInSameLog.subtract(partitions)
         storedOffsets.withLock { stored in
             for partition in partitions { stored.removeValue(forKey: partition) }
         }

@@ -1,15 +1,18 @@
+import FoodCountCore
 import Foundation
 import KafkaClient
 import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Watches that the consumed topic exists, so that a mistyped or missing topic is said at once and shows in
-/// readiness, instead of a consumer that waits in silence (librdkafka treats an unknown topic as transient).
+/// Watches the consumed topic: that it exists, so that a mistyped or missing topic is said at once and shows in
+/// readiness, instead of a consumer that waits in silence (librdkafka treats an unknown topic as transient);
+/// and which topic ID it has, reported to the source as a fact, so that a topic deleted and created again
+/// under the same name while the consumer runs is noticed (librdkafka does not rebalance on it).
 ///
-/// It asks the broker for the topic's metadata at start and then every `interval` while the topic is missing;
-/// with `createPartitions`, it creates a missing topic (for development). The queries block, so the monitor
-/// runs on a thread of its own.
+/// It asks the broker for the topic's metadata at start and then every `interval`; with `createPartitions`,
+/// it creates a missing topic (for development). The queries block, so the monitor runs on a thread of its
+/// own.
 public final class KafkaTopicMonitor: Service, Sendable {
     /// What the monitor knows of the topic.
     public enum Status: Sendable, Equatable {
@@ -28,6 +31,7 @@ public final class KafkaTopicMonitor: Service, Sendable {
     private let createPartitions: Int?
     private let interval: Duration
     private let logger: Logger
+    private let source: KafkaEventSource?
     private let state = Mutex<(status: Status, stopped: Bool)>((.unknown, false))
 
     /// Creates a monitor.
@@ -35,12 +39,14 @@ public final class KafkaTopicMonitor: Service, Sendable {
     ///   - consumer: The consumer whose connection asks the broker.
     ///   - topic: The topic to watch.
     ///   - createPartitions: Create the topic with this many partitions when it is missing; `nil` never.
-    ///   - interval: How often to look again while it is missing.
+    ///   - interval: How often to look again.
+    ///   - source: Where the topic's ID is reported, as a `SourceFact.topicID`.
     ///   - logger: Where the monitor logs.
     public init(
         consumer: KafkaConsumer, topic: String, createPartitions: Int? = nil, interval: Duration = .seconds(5),
-        logger: Logger
+        reportingTo source: KafkaEventSource? = nil, logger: Logger
     ) {
+        self.source = source
         self.consumer = consumer
         self.topic = topic
         self.createPartitions = createPartitions
@@ -51,12 +57,13 @@ public final class KafkaTopicMonitor: Service, Sendable {
     /// The status at the last check.
     public var status: Status { state.withLock { $0.status } }
 
-    /// Checks until graceful shutdown; once the topic exists it is checked no more.
+    /// Checks until graceful shutdown.
     public func run() async throws {
         await withGracefulShutdownHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let thread = Thread { [self] in
-                    while !state.withLock({ $0.stopped }), check() != .exists {
+                    while !state.withLock({ $0.stopped }) {
+                        check()
                         sleep(interval)
                     }
                     continuation.resume()
@@ -83,7 +90,9 @@ public final class KafkaTopicMonitor: Service, Sendable {
     public func check() -> Status {
         var next: Status
         do {
-            next = try consumer.describeTopics([topic], timeout: .seconds(5))[topic] == nil ? .missing : .exists
+            let description = try consumer.describeTopics([topic], timeout: .seconds(5))[topic]
+            next = description == nil ? .missing : .exists
+            if let description { source?.report(.topicID(topic: topic, id: description.id)) }
             if next == .missing, let createPartitions {
                 try consumer.createTopic(topic, partitions: createPartitions, timeout: .seconds(10))
                 logger.notice(

@@ -1,30 +1,79 @@
 import FoodCountCore
 import Synchronization
 
-/// A `CountStore` and `CountReader` in memory, with the same atomicity and fencing rules as the real
-/// store, and hooks to inject failures.
+/// A `CountStore` and `CountReader` in memory, with the same rules as the real stores (atomicity, fencing,
+/// one consumer group per database), and hooks to inject failures.
+///
+/// Several stores may share one ``Database``, as the members of a consumer group share a real one; each
+/// store belongs to one consumer group. The first commit records the database's owner group, and a store of
+/// another group is refused, when it opens and when it commits (`StoreError.Code.inconsistent`).
 public final class InMemoryCountStore: CountStore, CountReader, Sendable {
-    private struct State {
-        var counts: [String: Int64] = [:]
-        var offsets: [SourcePartition: Int64] = [:]
-        var logIDs: [SourcePartition: String] = [:]
-        var commits: [CountBatch] = []
-        var failures: [StoreError] = []
-        var condition: StoreError.Code?
+    /// What stores share: the counts, every group's offsets and log identities, the owner group.
+    public final class Database: Sendable {
+        fileprivate struct State {
+            var counts: [String: Int64] = [:]
+            var offsets: [String: [SourcePartition: Int64]] = [:]
+            var logIDs: [String: [SourcePartition: String]] = [:]
+            var owner: String?
+            var commits: [CountBatch] = []
+            var failures: [StoreError] = []
+            var condition: StoreError.Code?
+        }
+
+        fileprivate let state = Mutex(State())
+
+        /// Creates an empty database.
+        public init() {}
+
+        /// The counts by category.
+        public var counts: [String: Int64] { state.withLock { $0.counts } }
+
+        /// The consumer group the first commit recorded, if any commit was made.
+        public var ownerGroup: String? { state.withLock { $0.owner } }
+
+        /// A group's stored next offsets by partition.
+        public func offsets(of group: String) -> [SourcePartition: Int64] {
+            state.withLock { $0.offsets[group] ?? [:] }
+        }
     }
 
-    private let state = Mutex(State())
+    /// The storage this store works on.
+    public let database: Database
+    /// The consumer group whose offsets this store keeps.
+    public let group: String
 
-    /// Creates an empty store.
-    /// - Parameter offsets: Stored offsets to start with.
-    public init(offsets: [SourcePartition: Int64] = [:]) {
-        state.withLock { $0.offsets = offsets }
+    /// Creates a store over a new, empty database.
+    /// - Parameters:
+    ///   - offsets: Stored offsets to start with.
+    ///   - group: The consumer group.
+    public init(offsets: [SourcePartition: Int64] = [:], group: String = "foodcount") {
+        database = Database()
+        self.group = group
+        database.state.withLock { $0.offsets[group] = offsets }
+    }
+
+    /// Opens a store of `group` over a database that other stores may share, with the real stores' check at
+    /// start: the counts and this group's offsets must belong together.
+    /// - Throws: `inconsistent` when another group owns the database, or when the counts hold events this
+    ///   group has no offsets for (a renamed group, or a second one).
+    public init(database: Database, group: String) throws(StoreError) {
+        self.database = database
+        self.group = group
+        let refusal: StoreError? = database.state.withLock { state in
+            if let owner = state.owner, owner != group { return Self.foreignGroup(group, owner: owner) }
+            guard state.counts.values.contains(where: { $0 != 0 }), state.offsets[group, default: [:]].isEmpty
+            else { return nil }
+            return StoreError(
+                code: .inconsistent,
+                message: "consumer group '\(group)' has no stored offsets, but the counts already hold events")
+        }
+        if let refusal { throw refusal }
     }
 
     /// Makes the next `commit` calls fail with these errors, in order, writing nothing.
     /// - Parameter errors: The errors to throw.
     public func failNextCommits(with errors: [StoreError]) {
-        state.withLock { $0.failures += errors }
+        database.state.withLock { $0.failures += errors }
     }
 
     /// Makes the store behave as a database in trouble until `nil` is set: every commit fails with this code
@@ -33,37 +82,44 @@ public final class InMemoryCountStore: CountStore, CountReader, Sendable {
     /// `CountStoreConformance` provokes for `busy`, `read_only` and `corrupt`.
     /// - Parameter code: The code to fail with, or `nil` to end the condition.
     public func simulate(_ code: StoreError.Code?) {
-        state.withLock { $0.condition = code }
+        database.state.withLock { $0.condition = code }
     }
 
     /// The counts by category.
-    public var currentCounts: [String: Int64] { state.withLock { $0.counts } }
-    /// The stored next offsets by partition.
-    public var currentOffsets: [SourcePartition: Int64] { state.withLock { $0.offsets } }
-    /// Every batch committed so far, in order.
-    public var committedBatches: [CountBatch] { state.withLock { $0.commits } }
+    public var currentCounts: [String: Int64] { database.counts }
+    /// This group's stored next offsets by partition.
+    public var currentOffsets: [SourcePartition: Int64] { database.state.withLock { $0.offsets[group] ?? [:] } }
+    /// Every batch committed so far to the database, in order.
+    public var committedBatches: [CountBatch] { database.state.withLock { $0.commits } }
 
     /// Implements `CountStore.storedOffsets`.
     public func storedOffsets(for partitions: [SourcePartition]) throws(StoreError) -> [SourcePartition: Int64] {
         try reading { state in
-            partitions.reduce(into: [:]) { result, partition in result[partition] = state.offsets[partition] }
+            let offsets = state.offsets[group] ?? [:]
+            return partitions.reduce(into: [:]) { result, partition in result[partition] = offsets[partition] }
         }
     }
 
     /// Implements `CountStore.storedLogIDs`.
     public func storedLogIDs(for partitions: [SourcePartition]) throws(StoreError) -> [SourcePartition: String] {
         try reading { state in
-            partitions.reduce(into: [:]) { result, partition in result[partition] = state.logIDs[partition] }
+            let logIDs = state.logIDs[group] ?? [:]
+            return partitions.reduce(into: [:]) { result, partition in result[partition] = logIDs[partition] }
         }
     }
 
     /// Implements `CountStore.commit`. Categories are kept in their canonical form, as the SQLite store
-    /// keeps them (`CategoryForm`).
+    /// keeps them (`CategoryForm`). The first commit records this store's group as the database's owner.
     public func commit(_ batch: CountBatch) throws(StoreError) {
-        let result: Result<Void, StoreError> = state.withLock { state in
+        let group = group
+        let result: Result<Void, StoreError> = database.state.withLock { state in
             if let code = state.condition { return .failure(Self.simulated(code)) }
             if !state.failures.isEmpty { return .failure(state.failures.removeFirst()) }
-            let fenced = batch.offsets.filter { state.offsets[$0.key] != $0.value.expected }.map(\.key)
+            if let owner = state.owner, owner != group { return .failure(Self.foreignGroup(group, owner: owner)) }
+            let offsets = state.offsets[group] ?? [:]
+            let logIDs = state.logIDs[group] ?? [:]
+            let fenced = batch.offsets.filter { !$0.value.isExpected(offset: offsets[$0.key], logID: logIDs[$0.key]) }
+                .map(\.key)
             guard fenced.isEmpty else {
                 return .failure(StoreError(code: .fenced, message: "stored offsets moved on", partitions: fenced))
             }
@@ -71,9 +127,10 @@ public final class InMemoryCountStore: CountStore, CountReader, Sendable {
                 state.counts[CategoryForm.canonical(category), default: 0] += delta
             }
             for (partition, advance) in batch.offsets {
-                state.offsets[partition] = advance.next
-                if let logID = advance.logID { state.logIDs[partition] = logID }
+                state.offsets[group, default: [:]][partition] = advance.next
+                if let logID = advance.logID { state.logIDs[group, default: [:]][partition] = logID }
             }
+            state.owner = state.owner ?? group
             state.commits.append(batch)
             return .success(())
         }
@@ -82,7 +139,8 @@ public final class InMemoryCountStore: CountStore, CountReader, Sendable {
 
     /// Moves a partition's stored offset, as another consumer would.
     public func setOffset(_ offset: Int64?, for partition: SourcePartition) {
-        state.withLock { $0.offsets[partition] = offset }
+        let group = group
+        database.state.withLock { $0.offsets[group, default: [:]][partition] = offset }
     }
 
     /// Implements `CountReader.counts`.
@@ -91,8 +149,8 @@ public final class InMemoryCountStore: CountStore, CountReader, Sendable {
     }
 
     /// Reads the state, unless a simulated condition other than read-only forbids it.
-    private func reading<Value: Sendable>(_ body: (State) -> Value) throws(StoreError) -> Value {
-        let result: Result<Value, StoreError> = state.withLock { state in
+    private func reading<Value: Sendable>(_ body: (Database.State) -> Value) throws(StoreError) -> Value {
+        let result: Result<Value, StoreError> = database.state.withLock { state in
             if let code = state.condition, code != .readOnly { return .failure(Self.simulated(code)) }
             return .success(body(state))
         }
@@ -101,5 +159,13 @@ public final class InMemoryCountStore: CountStore, CountReader, Sendable {
 
     private static func simulated(_ code: StoreError.Code) -> StoreError {
         StoreError(code: code, message: "simulated: the in-memory store is in condition '\(code)'")
+    }
+
+    private static func foreignGroup(_ group: String, owner: String) -> StoreError {
+        StoreError(
+            code: .inconsistent,
+            message:
+                "the database's counts belong to consumer group '\(owner)', not '\(group)': a second group would count every event again"
+        )
     }
 }

@@ -113,6 +113,8 @@ public final class PostgresCountStore: CountStore {
                         topic_id = COALESCE(\(advance.logID), topic_id), updated_at = now()
                     WHERE consumer_group = \(group) AND topic = \(partition.topic)
                         AND partition = \(partition.partition) AND next_offset = \(expected)
+                        AND (\(advance.expectedLogID)::text IS NULL OR topic_id IS NULL
+                            OR topic_id = \(advance.expectedLogID))
                     """)
             } else {
                 result = try transaction.run(

@@ -183,6 +183,7 @@ public final class SQLiteCountStore: CountStore {
                 SET next_offset = ?, topic_id = coalesce(?, topic_id),
                     updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
                 WHERE consumer_group = ? AND topic = ? AND partition = ? AND next_offset = ?
+                    AND (? IS NULL OR topic_id IS NULL OR topic_id = ?)
                 """)
         let insert = try db.cachedStatement(
             sql: """
@@ -195,6 +196,7 @@ public final class SQLiteCountStore: CountStore {
             if let expected = advance.expected {
                 try update.execute(arguments: [
                     advance.next, advance.logID, group, partition.topic, partition.partition, expected,
+                    advance.expectedLogID, advance.expectedLogID,
                 ])
             } else {
                 try insert.execute(arguments: [

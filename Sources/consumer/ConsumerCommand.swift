@@ -70,7 +70,8 @@ struct ConsumerCommand: AsyncParsableCommand {
         }
         let topicMonitor = KafkaTopicMonitor(
             consumer: source.consumer, topic: settings.kafka.topic,
-            createPartitions: settings.createTopics ? settings.topicPartitions : nil, logger: logger)
+            createPartitions: settings.createTopics ? settings.topicPartitions : nil, reportingTo: source,
+            logger: logger)
         await topicMonitor.checkNow()
         let readiness = Readiness(pipeline: pipeline, source: source, topicMonitor: topicMonitor)
         let lagMonitor = KafkaLagMonitor(

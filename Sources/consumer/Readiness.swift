@@ -46,8 +46,13 @@ struct Readiness: Sendable {
         if !inGroup { kafka.append("in_group") }
         var failing = health.failingChecks
         failing.insert(contentsOf: kafka, at: health.isRunning ? 0 : 1)
-        let reason =
-            failing.first == "topic_exists" ? "the topic does not exist (see the consumer's log)" : health.lastError
+        let reason: String? =
+            switch failing.first {
+            case "topic_exists": "the topic does not exist (see the consumer's log)"
+            case "topic_recreated":
+                "topic '\(health.awaitingRecreatedTopic ?? "")' was deleted and created again; rejoining the group to take its new partitions"
+            default: health.lastError
+            }
         return Report(failing: failing, reason: reason)
     }
 }

@@ -6,117 +6,117 @@ import XCTest
 
 /// Bad events and bad moments: dead letters, retries, pausing, readiness.
 final class CountingPipelineFaultTests: XCTestCase {
-    private let p0 = SourcePartition(topic: "message", partition: 0)
-    private let fastRetry = RetryPolicy(initialDelay: .milliseconds(2), maxDelay: .milliseconds(10))
-
-    private func record(_ offset: Int64, _ value: String?) -> SourceRecord {
-        SourceRecord(partition: p0, offset: offset, value: value.map { Array($0.utf8) })
-    }
-
-    func testDeadLetteredOffsetIsStoredOnlyAfterTheSinkAcknowledges() throws {
+    func testDeadLetteredOffsetIsStoredOnlyAfterTheSinkAcknowledges() {
         let store = InMemoryCountStore()
         let sink = InMemoryDeadLetterSink()
-        let pipeline = CountingPipeline(source: InMemoryEventSource(), store: store, deadLetterSink: sink)
-        _ = pipeline.partitionsAssigned([p0], logIDs: [:])
-        pipeline.process([record(0, #"{"food": "soup"}"#), record(1, "garbage"), record(2, #"{"food": "taco"}"#)])
+        let run = SteppedPipeline(store: store, deadLetterSink: sink)
+        run.source.append(strings: [#"{"food": "soup"}"#, "garbage", #"{"food": "taco"}"#], to: p0)
         sink.failNextSends(1)
 
-        XCTAssertFalse(try pipeline.attemptFlush(waitingUntil: .now + .seconds(30)))
+        run.run { run.statistics.deadLetterFailures == 1 }
         XCTAssertEqual(store.currentOffsets, [:], "no offset may pass a dead letter the sink has not acknowledged")
         XCTAssertEqual(store.currentCounts, [:])
-        XCTAssertFalse(pipeline.health.deadLetterWritable)
+        XCTAssertFalse(run.pipeline.health.deadLetterWritable)
 
-        XCTAssertTrue(try pipeline.attemptFlush(waitingUntil: .now + .seconds(30)))
-        XCTAssertEqual(store.currentOffsets, [p0: 3])
+        run.run { store.currentOffsets == [p0: 3] }
         XCTAssertEqual(store.currentCounts, ["soup": 1, "taco": 1])
         XCTAssertEqual(sink.letters.map(\.record.offset), [1])
         XCTAssertEqual(sink.letters.first?.error.kind, .notJSON)
-        XCTAssertEqual(pipeline.statistics.deadLettered, 1)
+        XCTAssertEqual(run.statistics.deadLettered, 1)
+        XCTAssertTrue(run.pipeline.health.deadLetterWritable)
+        run.stop()
     }
 
-    func testEveryBadEventKindIsDeadLetteredOnceWithItsKind() throws {
+    func testEveryBadEventKindIsDeadLetteredOnceWithItsKind() {
         let store = InMemoryCountStore()
         let sink = InMemoryDeadLetterSink()
-        let pipeline = CountingPipeline(source: InMemoryEventSource(), store: store, deadLetterSink: sink)
-        _ = pipeline.partitionsAssigned([p0], logIDs: [:])
+        let run = SteppedPipeline(store: store, deadLetterSink: sink)
         let bad: [(String?, EventDecodingError.Kind)] = [
             (nil, .tombstone), ("{", .notJSON), ("[1]", .notObject), ("{}", .missingField),
             (#"{"food": null}"#, .nullField), (#"{"food": 1}"#, .fieldNotString), (#"{"food": "  "}"#, .emptyCategory),
         ]
-        pipeline.process(bad.enumerated().map { record(Int64($0.offset), $0.element.0) })
-        pipeline.process([record(Int64(bad.count), #"{"food": "soup"}"#)])
+        run.source.append(bad.map { $0.0.map { Array($0.utf8) } } + [Array(#"{"food": "soup"}"#.utf8)], to: p0)
 
-        XCTAssertTrue(try pipeline.attemptFlush(waitingUntil: .now + .seconds(30)))
+        run.drain()
+        run.stop()
 
         XCTAssertEqual(sink.letters.map(\.error.kind), bad.map(\.1))
         XCTAssertEqual(store.currentCounts, ["soup": 1])
         XCTAssertEqual(store.currentOffsets, [p0: Int64(bad.count + 1)])
     }
 
-    func testExhaustedRetryBudgetPausesReportsNotReadyAndRecoversWithoutLoss() throws {
-        let source = InMemoryEventSource(assignOnStart: [p0])
-        source.append(strings: (0..<20).map { #"{"food": "f\#($0 % 4)"}"# }, to: p0)
+    func testExhaustedRetryBudgetPausesReportsNotReadyAndRecoversWithoutLoss() {
         let store = InMemoryCountStore()
         store.failNextCommits(with: Array(repeating: StoreError(code: .busy, message: "database is locked"), count: 40))
-        let pipeline = CountingPipeline(
-            source: source, store: store,
-            configuration: .init(maxBatchDelay: .milliseconds(5), retry: fastRetry, retryBudget: .milliseconds(30)))
-        let run = PipelineRun(pipeline)
+        let run = SteppedPipeline(
+            store: store,
+            configuration: .init(
+                maxBatchDelay: .milliseconds(5),
+                retry: RetryPolicy(initialDelay: .milliseconds(2), maxDelay: .milliseconds(10)),
+                retryBudget: .milliseconds(30)))
+        run.source.append(strings: (0..<20).map { #"{"food": "f\#($0 % 4)"}"# }, to: p0)
 
-        let degraded = eventuallyTrue(timeout: 5) { pipeline.health.retryBudgetExhausted }
-        let wasPaused = source.pausedPartitions == [p0]
-        let notReady = !pipeline.health.isReady
-        let storeFlagged = !pipeline.health.storeWritable
-        let nothingStored = store.currentOffsets.isEmpty
-        let recovered = eventuallyTrue(timeout: 10) { pipeline.health.isReady && store.currentOffsets == [self.p0: 20] }
-        run.stop(timeout: 5)
+        run.run { run.pipeline.health.retryBudgetExhausted }
+        XCTAssertEqual(run.source.pausedPartitions, [p0], "consumption pauses when the budget runs out")
+        XCTAssertFalse(run.pipeline.health.isReady)
+        XCTAssertFalse(run.pipeline.health.storeWritable)
+        XCTAssertTrue(store.currentOffsets.isEmpty, "no offset advances while the store fails")
 
-        XCTAssertTrue(degraded)
-        XCTAssertTrue(wasPaused, "consumption must pause when the budget runs out")
-        XCTAssertTrue(notReady)
-        XCTAssertTrue(storeFlagged)
-        XCTAssertTrue(nothingStored, "no offset advances while the store fails")
-        XCTAssertTrue(recovered)
-        XCTAssertEqual(source.pausedPartitions, [], "consumption resumes once commits succeed")
+        run.run { run.pipeline.health.isReady && store.currentOffsets == [p0: 20] }
+        run.stop()
+        XCTAssertEqual(run.source.pausedPartitions, [], "consumption resumes once commits succeed")
         XCTAssertEqual(store.currentCounts, ["f0": 5, "f1": 5, "f2": 5, "f3": 5])
     }
 
-    func testTransientStoreFailuresNeverDeadLetterValidEvents() throws {
-        let source = InMemoryEventSource(assignOnStart: [p0])
-        source.append(strings: [#"{"food": "soup"}"#, "oops", #"{"food": "soup"}"#], to: p0)
+    func testTransientStoreFailuresNeverDeadLetterValidEvents() {
         let store = InMemoryCountStore()
         store.failNextCommits(with: Array(repeating: StoreError(code: .io, message: "disk I/O error"), count: 5))
         let sink = InMemoryDeadLetterSink()
-        let pipeline = CountingPipeline(
-            source: source, store: store, deadLetterSink: sink,
-            configuration: .init(maxBatchDelay: .milliseconds(5), retry: fastRetry))
-        let run = PipelineRun(pipeline)
+        let run = SteppedPipeline(
+            store: store, deadLetterSink: sink, configuration: .init(maxBatchDelay: .milliseconds(5)))
+        run.source.append(strings: [#"{"food": "soup"}"#, "oops", #"{"food": "soup"}"#], to: p0)
 
-        let done = eventuallyTrue(timeout: 5) { store.currentOffsets == [self.p0: 3] }
-        run.stop(timeout: 5)
+        run.run { store.currentOffsets == [p0: 3] }
+        run.stop()
 
-        XCTAssertTrue(done)
         XCTAssertEqual(store.currentCounts, ["soup": 2])
         XCTAssertEqual(sink.letters.map(\.record.offset), [1], "only the bad event, and only once")
     }
 
-    func testShutdownGivesUpOnAStoreThatKeepsFailingAndStoresNothing() throws {
-        let source = InMemoryEventSource(assignOnStart: [p0])
-        source.append(strings: [#"{"food": "soup"}"#], to: p0)
-        let store = InMemoryCountStore()
-        store.failNextCommits(with: Array(repeating: StoreError(code: .busy, message: "locked"), count: 10_000))
-        let pipeline = CountingPipeline(
-            source: source, store: store,
-            configuration: .init(
-                maxBatchDelay: .milliseconds(5), retry: fastRetry, shutdownRetryBudget: .milliseconds(100)))
-        let run = PipelineRun(pipeline)
-        XCTAssertTrue(eventuallyTrue(timeout: 5) { pipeline.statistics.flushRetries > 0 })
+    func testShutdownGivesUpOnAStoreThatKeepsFailingAndStoresNothing() {
+        let store = ScriptedCountStore()
+        store.failing = true
+        let run = SteppedPipeline(
+            store: store, configuration: .init(maxBatchDelay: .milliseconds(5), shutdownRetryBudget: .milliseconds(100))
+        )
+        run.source.append(strings: [#"{"food": "soup"}"#], to: p0)
+        run.run { run.statistics.flushRetries > 0 }
 
-        let stopping = Date()
-        run.stop(timeout: 5)
+        let stopping = run.clock.now
+        run.stop()
 
-        XCTAssertLessThan(Date().timeIntervalSince(stopping), 3)
-        XCTAssertEqual(store.currentOffsets, [:])
-        XCTAssertTrue(source.isClosed)
+        XCTAssertLessThanOrEqual(stopping.duration(to: run.clock.now), .milliseconds(100), "within the budget")
+        XCTAssertGreaterThan(store.commitAttempts, 1, "the shutdown retried")
+        XCTAssertEqual(store.inner.currentOffsets, [:])
+        XCTAssertTrue(run.source.isClosed)
+    }
+
+    func testAnAbandoningStopEndsTheShutdownsRetriesAtOnce() {
+        let store = ScriptedCountStore()
+        store.failing = true
+        let run = SteppedPipeline(
+            store: store, configuration: .init(maxBatchDelay: .milliseconds(5), shutdownRetryBudget: .seconds(60)))
+        run.source.append(strings: [#"{"food": "soup"}"#], to: p0)
+        run.run { run.statistics.flushRetries > 0 }
+        run.pipeline.requestStop()
+        run.run { store.commitAttempts >= 3 }  // the shutdown retries, with a 60 s budget
+
+        let abandoning = run.clock.now
+        let attempts = store.commitAttempts
+        run.stop(abandoningRetries: true)
+
+        XCTAssertLessThanOrEqual(store.commitAttempts, attempts + 1, "no retry after the abandoning stop")
+        XCTAssertLessThan(abandoning.duration(to: run.clock.now), .seconds(1))
+        XCTAssertEqual(store.inner.currentOffsets, [:])
     }
 }

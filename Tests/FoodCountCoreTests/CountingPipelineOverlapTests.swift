@@ -4,28 +4,23 @@ import XCTest
 
 @testable import FoodCountCore
 
-/// Overlapped commits: the pipeline polls while the commit worker writes the previous batch.
+/// Overlapped commits: the pipeline polls while the commit worker writes the previous batch. Commits are
+/// held in flight until the test finishes them, and the pipeline is stepped: no threads, no sleeps.
 final class CountingPipelineOverlapTests: XCTestCase {
-    private let p0 = SourcePartition(topic: "message", partition: 0)
-
-    private func soups(_ count: Int) -> [String] { Array(repeating: #"{"food": "soup"}"#, count: count) }
-
-    /// A source owning `p0` with `records` soups waiting in it, and a store that holds commits until opened.
-    private func heldSource(records: Int) -> (InMemoryEventSource, GatedCountStore) {
-        let source = InMemoryEventSource(assignOnStart: [p0])
-        source.append(strings: soups(records), to: p0)
-        return (source, GatedCountStore())
-    }
-
-    /// A pipeline committing every 10 records (polls of 10) into `store`, or when the source is caught up.
-    private func makePipeline(
-        _ source: InMemoryEventSource, _ store: GatedCountStore, pollTimeout: Duration = .milliseconds(500)
-    ) -> CountingPipeline {
-        CountingPipeline(
-            source: source, store: store,
+    /// A pipeline committing every 10 records (polls of 10), or when the source is caught up, whose
+    /// background commits stay in flight until finished.
+    private func heldPipeline(
+        records: Int, store: any CountStore = InMemoryCountStore(), retry: RetryPolicy = RetryPolicy(),
+        pollBatchSize: Int = 10, pollTimeout: Duration = .milliseconds(500)
+    ) -> SteppedPipeline {
+        let run = SteppedPipeline(
+            store: store,
             configuration: .init(
-                maxBatchEvents: 10, maxBatchDelay: .seconds(60), pollTimeout: pollTimeout, pollBatchSize: 10,
-                retry: RetryPolicy(initialDelay: .milliseconds(2), maxDelay: .milliseconds(10))))
+                maxBatchEvents: 10, maxBatchDelay: .seconds(60), pollTimeout: pollTimeout,
+                pollBatchSize: pollBatchSize, retry: retry),
+            holdsCommits: true)
+        run.source.append(strings: soups(records), to: p0)
+        return run
     }
 
     /// Each committed batch must expect exactly the offset the one before it stored (the fencing chain).
@@ -37,246 +32,196 @@ final class CountingPipelineOverlapTests: XCTestCase {
         }
     }
 
-    func testPollingGoesOnWhileABatchCommitsAndOnlyOneCommitRunsAtATime() throws {
-        let (source, store) = heldSource(records: 30)
-        let pipeline = makePipeline(source, store)
-        let stop = start(pipeline)
+    func testPollingGoesOnWhileABatchCommitsAndOnlyOneCommitRunsAtATime() {
+        let store = InMemoryCountStore()
+        let run = heldPipeline(records: 30, store: store)
 
-        let readOn = eventuallyTrue(timeout: 5) { pipeline.statistics.recordsPolled == 30 }
-        Thread.sleep(forTimeInterval: 0.2)
-        XCTAssertTrue(readOn, "the next records were read while the first batch's commit was held")
-        XCTAssertEqual(store.commitsStarted, 1, "a due batch keeps filling while a commit is in flight")
-        XCTAssertEqual(store.inner.committedBatches.count, 0)
+        run.run("the next records are read while the first batch's commit is held") {
+            run.statistics.recordsPolled == 30
+        }
+        for _ in 0..<50 { run.stepper.step() }
+        XCTAssertEqual(run.commits.started, 1, "a due batch keeps filling while a commit is in flight")
+        XCTAssertEqual(store.committedBatches.count, 0)
 
-        store.open()
-        XCTAssertTrue(eventuallyTrue(timeout: 5) { store.inner.currentOffsets == [self.p0: 30] })
-        stop()
-        XCTAssertEqual(store.mostAtOnce, 1)
-        XCTAssertEqual(store.inner.currentCounts, ["soup": 30])
-        XCTAssertEqual(store.inner.committedBatches.map { $0.offsets[p0]?.next }, [10, 30])
-        assertOffsetsChain(store.inner.committedBatches)
-        XCTAssertEqual(source.committedOffsets, [p0: 30], "the source hears of every commit")
-        XCTAssertEqual(pipeline.statistics.eventsCommitted, 30)
+        run.commits.holds = false
+        run.commits.finish()
+        run.run { store.currentOffsets == [p0: 30] }
+        run.stop()
+        XCTAssertEqual(store.currentCounts, ["soup": 30])
+        XCTAssertEqual(store.committedBatches.map { $0.offsets[p0]?.next }, [10, 30])
+        assertOffsetsChain(store.committedBatches)
+        XCTAssertEqual(run.source.committedOffsets, [p0: 30], "the source hears of every commit")
+        XCTAssertEqual(run.statistics.eventsCommitted, 30)
     }
 
-    func testADueBatchStopsPollingAtMaxPendingEventsUntilTheCommitInFlightIsDone() throws {
-        let (source, store) = heldSource(records: 150)
-        let pipeline = makePipeline(source, store)
-        XCTAssertEqual(pipeline.configuration.maxPendingEvents, 100)
-        let stop = start(pipeline)
+    func testADueBatchStopsPollingAtMaxPendingEventsUntilTheCommitInFlightIsDone() {
+        let store = InMemoryCountStore()
+        let run = heldPipeline(records: 150, store: store)
+        XCTAssertEqual(run.pipeline.configuration.maxPendingEvents, 100)
+        var polledWhenWaiting: Int?
+        run.commits.onWait = { batch in
+            polledWhenWaiting = polledWhenWaiting ?? run.statistics.recordsPolled
+            run.commits.holds = false
+            return Result { () throws(StoreError) in try store.commit(batch) }
+        }
 
-        let stopped = eventuallyTrue(timeout: 5) { pipeline.statistics.recordsPolled == 110 }
-        Thread.sleep(forTimeInterval: 0.2)
-        XCTAssertTrue(stopped)
-        XCTAssertEqual(pipeline.statistics.recordsPolled, 110, "10 in flight and 100 pending, then no more polls")
-        XCTAssertEqual(store.commitsStarted, 1)
+        run.run { store.currentOffsets == [p0: 150] }
+        run.stop()
 
-        store.open()
-        XCTAssertTrue(eventuallyTrue(timeout: 5) { store.inner.currentOffsets == [self.p0: 150] })
-        stop()
-        XCTAssertEqual(store.inner.committedBatches.prefix(2).map { $0.offsets[p0]?.next }, [10, 110])
-        assertOffsetsChain(store.inner.committedBatches)
-        XCTAssertEqual(store.inner.currentCounts, ["soup": 150])
+        XCTAssertEqual(polledWhenWaiting, 110, "10 in flight and 100 pending, then no more polls: it waits")
+        XCTAssertEqual(store.committedBatches.prefix(2).map { $0.offsets[p0]?.next }, [10, 110])
+        assertOffsetsChain(store.committedBatches)
+        XCTAssertEqual(store.currentCounts, ["soup": 150])
     }
 
-    func testPollsDuringACommitNeverTakeThePendingBatchPastMaxPendingEvents() throws {
-        let (source, store) = heldSource(records: 300)
-        let pipeline = CountingPipeline(
-            source: source, store: store,
-            configuration: .init(maxBatchEvents: 10, maxBatchDelay: .seconds(60), pollBatchSize: 30))
-        let stop = start(pipeline)
-        XCTAssertTrue(eventuallyTrue(timeout: 5) { pipeline.statistics.recordsPolled == 130 })
-        Thread.sleep(forTimeInterval: 0.2)
-        XCTAssertEqual(pipeline.statistics.recordsPolled, 130, "30 in flight, then polls of 30, 30, 30 and 10")
-        store.open()
-        XCTAssertTrue(eventuallyTrue(timeout: 5) { store.inner.currentOffsets == [self.p0: 300] })
-        stop()
-        XCTAssertEqual(store.inner.committedBatches.prefix(2).map(\.eventCount), [30, 100])
+    func testPollsDuringACommitNeverTakeThePendingBatchPastMaxPendingEvents() {
+        let store = InMemoryCountStore()
+        let run = heldPipeline(records: 300, store: store, pollBatchSize: 30)
+        var polledWhenWaiting: Int?
+        run.commits.onWait = { batch in
+            polledWhenWaiting = polledWhenWaiting ?? run.statistics.recordsPolled
+            run.commits.holds = false
+            return Result { () throws(StoreError) in try store.commit(batch) }
+        }
+
+        run.run { store.currentOffsets == [p0: 300] }
+        run.stop()
+
+        XCTAssertEqual(polledWhenWaiting, 130, "30 in flight, then polls of 30, 30, 30 and 10")
+        XCTAssertEqual(store.committedBatches.prefix(2).map(\.eventCount), [30, 100])
     }
 
-    func testABatchThatBecameDueDuringACommitCommitsRightAfterItEvenIfRecordsKeepComing() throws {
-        let source = InMemoryEventSource(assignOnStart: [p0])
-        let store = GatedCountStore()
-        let pipeline = CountingPipeline(
-            source: source, store: store,
+    func testABatchThatBecameDueDuringACommitCommitsRightAfterItEvenIfRecordsKeepComing() {
+        let store = InMemoryCountStore()
+        let run = SteppedPipeline(
+            store: store,
             configuration: .init(
                 maxBatchEvents: 100_000, maxBatchDelay: .seconds(60), pollTimeout: .milliseconds(20),
-                pollBatchSize: 10))
-        let stop = start(pipeline)
-        source.append(strings: soups(3), to: p0)
-        XCTAssertTrue(eventuallyTrue(timeout: 5) { store.commitsStarted == 1 }, "caught up: committed at once")
-        source.append(strings: soups(3), to: p0)  // due too (caught up), while the first commit is held
-        XCTAssertTrue(eventuallyTrue(timeout: 5) { pipeline.statistics.recordsPolled == 6 })
-        Thread.sleep(forTimeInterval: 0.2)  // past the caught-up commits' spacing (20 ms): due by now
+                pollBatchSize: 10),
+            holdsCommits: true)
+        run.source.append(strings: soups(3), to: p0)
+        run.run("caught up: committed at once") { run.commits.started == 1 }
+        run.source.append(strings: soups(3), to: p0)  // due too (caught up), while the first commit is held
+        run.run { run.statistics.recordsPolled == 6 }
+        run.run { run.elapsed >= .milliseconds(200) }  // past the caught-up commits' spacing (20 ms): due by now
 
-        // From now on a record comes every 5 ms and the source never says it is caught up: neither the
+        // From now on a record comes with every step and the source never says it is caught up: neither the
         // caught-up, the idle, the size nor the age rule would make the second batch due again.
-        source.reportsCaughtUp = false
-        let trickling = LockedBox(true)
-        let (one, p0) = (soups(1), p0)
-        Thread {
-            while trickling.value {
-                source.append(strings: one, to: p0)
-                Thread.sleep(forTimeInterval: 0.005)
-            }
-        }.start()
-        defer { trickling.value = false }
-        store.open()
-        XCTAssertTrue(
-            eventuallyTrue(timeout: 5) { (store.inner.currentOffsets[self.p0] ?? 0) >= 6 },
-            "the batch that was due while the first commit ran commits as soon as it is done")
-        trickling.value = false
-        stop()
-        XCTAssertEqual(store.inner.committedBatches.first?.offsets[p0]?.next, 3)
-        assertOffsetsChain(store.inner.committedBatches)
+        run.source.reportsCaughtUp = false
+        run.commits.finish()
+        run.run("the batch that was due while the first commit ran commits as soon as it is done") {
+            run.source.append(strings: soups(1), to: p0)
+            return run.commits.started == 2
+        }
+        run.commits.finish()
+        run.stop()
+        XCTAssertEqual(store.committedBatches.first?.offsets[p0]?.next, 3)
+        XCTAssertGreaterThanOrEqual(store.committedBatches.dropFirst().first?.offsets[p0]?.next ?? 0, 6)
+        assertOffsetsChain(store.committedBatches)
     }
 
-    func testABatchDueDuringACommitThatFailsWaitsForTheRetryBackoff() throws {
-        let (source, store) = heldSource(records: 10)
-        store.failing = true
-        let pipeline = CountingPipeline(
-            source: source, store: store,
-            configuration: .init(
-                maxBatchEvents: 10, maxBatchDelay: .seconds(60), pollTimeout: .milliseconds(20), pollBatchSize: 10,
-                retry: RetryPolicy(initialDelay: .milliseconds(600), maxDelay: .milliseconds(600), jitter: 0)))
-        let stop = start(pipeline)
-        XCTAssertTrue(eventuallyTrue(timeout: 5) { store.commitsStarted == 1 })
-        source.append(strings: soups(10), to: p0)  // a full batch, due while the first commit is held
-        XCTAssertTrue(eventuallyTrue(timeout: 5) { pipeline.statistics.recordsPolled == 20 })
+    func testABatchDueDuringACommitThatFailsWaitsForTheRetryBackoff() {
+        let store = ScriptedCountStore()
+        let run = heldPipeline(
+            records: 10, store: store,
+            retry: RetryPolicy(initialDelay: .milliseconds(600), maxDelay: .milliseconds(600), jitter: 0),
+            pollTimeout: .milliseconds(20))
+        run.run { run.commits.started == 1 }
+        run.source.append(strings: soups(10), to: p0)  // a full batch, due while the first commit is held
+        run.run { run.statistics.recordsPolled == 20 }
 
-        store.open()  // the held commit fails
-        XCTAssertTrue(eventuallyTrue(timeout: 5) { pipeline.statistics.flushRetries == 1 })
-        Thread.sleep(forTimeInterval: 0.3)
-        XCTAssertEqual(store.commitsStarted, 1, "the next attempt waits for the backoff, due batch or not")
-        store.failing = false
-        XCTAssertTrue(eventuallyTrue(timeout: 5) { store.inner.currentOffsets == [self.p0: 20] })
-        stop()
+        run.commits.finish(with: .failure(StoreError(code: .busy, message: "database is locked")))
+        let failedAt = run.clock.now  // the next step takes the outcome, before any poll moves the clock
+        run.run { run.statistics.flushRetries == 1 }
+        run.run { store.commitAttempts == 1 }
+
+        XCTAssertGreaterThanOrEqual(
+            failedAt.duration(to: run.clock.now), .milliseconds(600), "the next attempt waits for the backoff")
+        XCTAssertEqual(run.commits.started, 1, "the retry is synchronous, not another background commit")
+        run.stop()
         XCTAssertEqual(store.inner.committedBatches.map(\.eventCount), [20], "the failed batch and the due one")
     }
 
-    func testABatchWhoseCommitFailsInFlightCommitsLaterWithTheNewerRecords() throws {
-        let (source, store) = heldSource(records: 10)
-        store.inner.failNextCommits(with: [StoreError(code: .busy, message: "database is locked")])
-        let pipeline = makePipeline(source, store)
-        let stop = start(pipeline)
-        XCTAssertTrue(eventuallyTrue(timeout: 5) { store.commitsStarted == 1 })
-        source.append(strings: Array(repeating: #"{"food": "taco"}"#, count: 5), to: p0)
-        XCTAssertTrue(eventuallyTrue(timeout: 5) { pipeline.statistics.recordsPolled == 15 })
+    func testABatchWhoseCommitFailsInFlightCommitsLaterWithTheNewerRecords() {
+        let store = InMemoryCountStore()
+        let run = heldPipeline(records: 10, store: store)
+        run.run { run.commits.started == 1 }
+        run.source.append(strings: foods(Array(repeating: "taco", count: 5)), to: p0)
+        run.run { run.statistics.recordsPolled == 15 }
 
-        store.open()  // the held commit fails; its 10 records join the 5 newer ones
-        XCTAssertTrue(eventuallyTrue(timeout: 5) { store.inner.currentOffsets == [self.p0: 15] })
-        stop()
+        run.commits.finish(with: .failure(StoreError(code: .busy, message: "database is locked")))
+        run.run { store.currentOffsets == [p0: 15] }
+        run.stop()
 
-        XCTAssertEqual(store.inner.currentCounts, ["soup": 10, "taco": 5])
-        XCTAssertEqual(store.inner.committedBatches.map(\.eventCount), [15], "one batch: the failed one and the newer")
-        assertOffsetsChain(store.inner.committedBatches)
-        XCTAssertEqual(pipeline.statistics.flushRetries, 1)
-        XCTAssertEqual(pipeline.statistics.eventsCommitted, 15)
-        XCTAssertTrue(pipeline.health.storeWritable, "the retry succeeded")
+        XCTAssertEqual(store.currentCounts, ["soup": 10, "taco": 5])
+        XCTAssertEqual(store.committedBatches.map(\.eventCount), [15], "one batch: the failed one and the newer")
+        assertOffsetsChain(store.committedBatches)
+        XCTAssertEqual(run.statistics.flushRetries, 1)
+        XCTAssertEqual(run.statistics.eventsCommitted, 15)
+        XCTAssertTrue(run.pipeline.health.storeWritable, "the retry succeeded")
     }
 
-    func testRevocationWaitsForTheCommitInFlightBeforeReturningEvenWhenTheAssignmentIsLost() throws {
+    func testRevocationWaitsForTheCommitInFlightBeforeReturningEvenWhenTheAssignmentIsLost() {
         for lost in [false, true] {
-            let (source, store) = heldSource(records: 10)
-            let pipeline = makePipeline(source, store, pollTimeout: .milliseconds(20))
-            let stop = start(pipeline)
-            XCTAssertTrue(eventuallyTrue(timeout: 5) { store.commitsStarted == 1 })
+            let store = InMemoryCountStore()
+            let run = heldPipeline(records: 10, store: store, pollTimeout: .milliseconds(20))
+            var assignmentWhenWaiting: Set<SourcePartition>?
+            run.commits.onWait = { batch in
+                assignmentWhenWaiting = run.source.assignment
+                return Result { () throws(StoreError) in try store.commit(batch) }
+            }
+            run.run { run.commits.started == 1 }
 
-            source.revoke([p0], lost: lost)
-            Thread.sleep(forTimeInterval: 0.3)  // polls of 20 ms: the revocation was delivered by now
-            XCTAssertEqual(source.assignment, [p0], "lost: \(lost): the revocation waits for the held commit")
-            store.open()
-            XCTAssertTrue(eventuallyTrue(timeout: 5) { source.assignment.isEmpty })
-            stop()
+            run.source.revoke([p0], lost: lost)
+            run.run { run.source.assignment.isEmpty }
+            run.stop()
 
-            XCTAssertEqual(store.inner.currentOffsets, [p0: 10], "lost: \(lost)")
-            XCTAssertEqual(source.committedOffsets, [p0: 10], "lost: \(lost): booked before the partition went")
-            XCTAssertEqual(pipeline.statistics.eventsCommitted, 10, "lost: \(lost)")
+            XCTAssertEqual(assignmentWhenWaiting, [p0], "lost: \(lost): the revocation waits for the held commit")
+            XCTAssertEqual(store.currentOffsets, [p0: 10], "lost: \(lost)")
+            XCTAssertEqual(run.source.committedOffsets, [p0: 10], "lost: \(lost): booked before the partition went")
+            XCTAssertEqual(run.statistics.eventsCommitted, 10, "lost: \(lost)")
         }
     }
 
-    func testACommitInFlightThatSucceedsClearsTheFailureARevocationLeft() throws {
-        let p1 = SourcePartition(topic: "message", partition: 1)
-        let source = InMemoryEventSource(assignOnStart: [p0, p1])
-        let store = GatedCountStore()
-        store.open()
+    func testACommitInFlightThatSucceedsClearsTheFailureARevocationLeft() {
+        let store = ScriptedCountStore()
         store.failing = true
-        let pipeline = CountingPipeline(
-            source: source, store: store,
+        let run = SteppedPipeline(
+            assign: [p0, p1], store: store,
             configuration: .init(
                 maxBatchEvents: 10, maxBatchDelay: .seconds(60), idleFlushDelay: nil, pollTimeout: .milliseconds(20),
-                pollBatchSize: 10, retry: RetryPolicy(initialDelay: .milliseconds(2), maxDelay: .milliseconds(10)),
-                revocationRetryBudget: .milliseconds(100)))
-        let stop = start(pipeline)
-        source.append(strings: soups(5), to: p1)
-        XCTAssertTrue(eventuallyTrue(timeout: 5) { pipeline.statistics.recordsPolled == 5 })
+                pollBatchSize: 10, revocationRetryBudget: .milliseconds(100)))
+        run.source.append(strings: soups(5), to: p1)
+        run.run { run.statistics.recordsPolled == 5 }
 
-        source.revoke([p1])  // its flush keeps failing for the revocation's budget: the 5 records are dropped
-        XCTAssertTrue(eventuallyTrue(timeout: 5) { source.assignment == [self.p0] })
-        XCTAssertFalse(pipeline.health.storeWritable)
+        run.source.revoke([p1])  // its flush keeps failing for the revocation's budget: the 5 records are dropped
+        run.run { run.source.assignment == [p0] }
+        XCTAssertFalse(run.pipeline.health.storeWritable)
         store.failing = false
-        source.append(strings: soups(10), to: p0)  // a full batch: committed by the worker
+        run.source.append(strings: soups(10), to: p0)  // a full batch: committed by the worker
 
-        XCTAssertTrue(eventuallyTrue(timeout: 5) { store.inner.currentOffsets == [self.p0: 10] })
-        XCTAssertTrue(
-            eventuallyTrue(timeout: 2) { pipeline.health.storeWritable }, "a commit that succeeds clears the failure")
-        XCTAssertNil(pipeline.health.lastError)
-        stop()
+        run.run { store.inner.currentOffsets == [p0: 10] }
+        run.run("a commit that succeeds clears the failure") { run.pipeline.health.storeWritable }
+        XCTAssertNil(run.pipeline.health.lastError)
+        run.stop()
     }
 
-    func testStoppingWaitsForTheCommitInFlightAndBooksIt() throws {
-        let (source, store) = heldSource(records: 10)
-        let pipeline = makePipeline(source, store)
-        let run = PipelineRun(pipeline)
-        XCTAssertTrue(eventuallyTrue(timeout: 5) { store.commitsStarted == 1 })
-
-        pipeline.requestStop()
-        Thread.sleep(forTimeInterval: 0.3)
-        XCTAssertFalse(run.hasReturned, "run() must not return while its commit is still being written")
-        store.open()
-
-        run.waitForReturn(timeout: 5)
-        XCTAssertEqual(store.inner.currentOffsets, [p0: 10])
-        XCTAssertEqual(source.committedOffsets, [p0: 10])
-        XCTAssertEqual(pipeline.statistics.eventsCommitted, 10)
-        XCTAssertTrue(source.isClosed)
-    }
-}
-
-/// A store that holds every commit until ``open()``, and records how many ran at once. While ``failing``,
-/// commits fail with a transient error.
-final class GatedCountStore: CountStore, @unchecked Sendable {
-    let inner = InMemoryCountStore()
-    private let lock = NSLock()
-    private var isOpen = false
-    private var isFailing = false
-    private var running = 0
-    private var started = 0
-    private var most = 0
-
-    var commitsStarted: Int { lock.withLock { started } }
-    var mostAtOnce: Int { lock.withLock { most } }
-
-    func open() { lock.withLock { isOpen = true } }
-
-    var failing: Bool {
-        get { lock.withLock { isFailing } }
-        set { lock.withLock { isFailing = newValue } }
-    }
-
-    func storedOffsets(for partitions: [SourcePartition]) throws(StoreError) -> [SourcePartition: Int64] {
-        try inner.storedOffsets(for: partitions)
-    }
-
-    func commit(_ batch: CountBatch) throws(StoreError) {
-        lock.withLock {
-            started += 1
-            running += 1
-            most = max(most, running)
+    func testStoppingWaitsForTheCommitInFlightAndBooksIt() {
+        let store = InMemoryCountStore()
+        let run = heldPipeline(records: 10, store: store)
+        var stoppedWhenWaiting: Bool?
+        run.commits.onWait = { batch in
+            stoppedWhenWaiting = run.source.isClosed
+            return Result { () throws(StoreError) in try store.commit(batch) }
         }
-        defer { lock.withLock { running -= 1 } }
-        while !lock.withLock({ isOpen }) { Thread.sleep(forTimeInterval: 0.002) }
-        if failing { throw StoreError(code: .busy, message: "database is locked") }
-        try inner.commit(batch)
+        run.run { run.commits.started == 1 }
+
+        run.stop()
+
+        XCTAssertEqual(stoppedWhenWaiting, false, "the source closes only once the commit in flight is booked")
+        XCTAssertEqual(store.currentOffsets, [p0: 10])
+        XCTAssertEqual(run.source.committedOffsets, [p0: 10])
+        XCTAssertEqual(run.statistics.eventsCommitted, 10)
+        XCTAssertTrue(run.source.isClosed)
     }
 }

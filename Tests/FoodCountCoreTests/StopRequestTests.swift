@@ -12,18 +12,18 @@ final class StopRequestTests: XCTestCase {
     }
 
     func testAGracefulStopStopsWithoutAbandoningRetries() {
-        XCTAssertEqual(stop(after: []).state, .running)
-        XCTAssertEqual(stop(after: [false]).state, .stopping)
-        XCTAssertEqual(stop(after: [false, false]).state, .stopping)
+        XCTAssertEqual(stop(after: []).level, .none)
+        XCTAssertEqual(stop(after: [false]).level, .graceful)
+        XCTAssertEqual(stop(after: [false, false]).level, .graceful)
     }
 
     func testAnAbandoningStopAbandonsWhetherOrNotAGracefulOneCameFirst() {
-        XCTAssertEqual(stop(after: [true]).state, .abandoning)
-        XCTAssertEqual(stop(after: [false, true]).state, .abandoning)
+        XCTAssertEqual(stop(after: [true]).level, .abandoning)
+        XCTAssertEqual(stop(after: [false, true]).level, .abandoning)
     }
 
     func testAGracefulStopAfterAnAbandoningOneDoesNotUndoIt() {
-        XCTAssertEqual(stop(after: [true, false]).state, .abandoning)
+        XCTAssertEqual(stop(after: [true, false]).level, .abandoning)
     }
 
     func testEveryStopIsRequestedButOnlyAnAbandoningOneAbandons() {

@@ -11,6 +11,9 @@ public struct BatchAggregator: Sendable {
         public var nextOffset: Int64
         /// How many records were seen, counted or not.
         public var records: Int = 0
+        /// Whether the partition was moved without reading (``move(_:to:)``): its offset is stored even
+        /// without records.
+        public var moved = false
     }
 
     /// The batch's partitions.
@@ -19,6 +22,8 @@ public struct BatchAggregator: Sendable {
     public private(set) var recordCount = 0
     /// How many records were counted.
     public private(set) var countedCount = 0
+    /// How many partitions were moved without reading (``move(_:to:)``).
+    public private(set) var movedCount = 0
     /// The position of the partition used last: records come in runs of one partition, so most lookups
     /// are a comparison instead of a hash. Cleared whenever `partitions` gains or loses an entry.
     private var recent: [SourcePartition: PartitionState].Index?
@@ -26,8 +31,23 @@ public struct BatchAggregator: Sendable {
     /// Creates an empty aggregator.
     public init() {}
 
-    /// Whether nothing was seen since the last reset.
-    public var isEmpty: Bool { recordCount == 0 }
+    /// Whether nothing was seen, and no partition moved, since the last reset.
+    public var isEmpty: Bool { recordCount == 0 && movedCount == 0 }
+
+    /// Moves a partition's next offset without reading anything: the batch stores it even if no record of
+    /// the partition follows (a move back after a confirmed truncation must outlive the member).
+    /// - Parameters:
+    ///   - partition: The partition, whose records in the batch were dropped.
+    ///   - next: Its new next offset.
+    public mutating func move(_ partition: SourcePartition, to next: Int64) {
+        if let state = partitions[partition], state.records > 0 {
+            partitions[partition]?.nextOffset = next
+            return
+        }
+        recent = nil
+        if partitions[partition]?.moved != true { movedCount += 1 }
+        partitions[partition] = PartitionState(nextOffset: next, moved: true)
+    }
 
     /// Counts one event and advances its partition past `offset`.
     /// - Parameters:
@@ -88,6 +108,7 @@ public struct BatchAggregator: Sendable {
         recent = nil
         for partition in dropped {
             guard let state = partitions.removeValue(forKey: partition) else { continue }
+            if state.moved { movedCount -= 1 }
             recordCount -= state.records
             countedCount -= state.deltas.values.reduce(0) { $0 + Int($1) }
         }
@@ -101,6 +122,7 @@ public struct BatchAggregator: Sendable {
         for (partition, old) in earlier.partitions {
             guard var current = partitions[partition] else {
                 partitions[partition] = old
+                if old.moved { movedCount += 1 }
                 continue
             }
             current.deltas.merge(old.deltas, uniquingKeysWith: +)
@@ -115,12 +137,17 @@ public struct BatchAggregator: Sendable {
     /// - Parameters:
     ///   - expected: The next offset the store holds now per partition (`nil` for none).
     ///   - logIDs: The identity of each partition's log, where known, stored with its offset.
-    public func makeBatch(expected: [SourcePartition: Int64?], logIDs: [SourcePartition: String] = [:]) -> CountBatch {
+    ///   - expectedLogIDs: The identity of the log the store holds each expected offset for, where known.
+    public func makeBatch(
+        expected: [SourcePartition: Int64?], logIDs: [SourcePartition: String] = [:],
+        expectedLogIDs: [SourcePartition: String] = [:]
+    ) -> CountBatch {
         var batch = CountBatch(eventCount: recordCount)
         for (partition, state) in partitions {
             batch.deltas.merge(state.deltas, uniquingKeysWith: +)
             batch.offsets[partition] = CountBatch.OffsetAdvance(
-                expected: expected[partition] ?? nil, next: state.nextOffset, logID: logIDs[partition])
+                expected: expected[partition] ?? nil, next: state.nextOffset, logID: logIDs[partition],
+                expectedLogID: expectedLogIDs[partition])
         }
         return batch
     }
@@ -131,6 +158,7 @@ public struct BatchAggregator: Sendable {
         recent = nil
         recordCount = 0
         countedCount = 0
+        movedCount = 0
     }
 }
 

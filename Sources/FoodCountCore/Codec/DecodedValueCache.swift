@@ -5,15 +5,15 @@ import Foundation
 /// Food events repeat: a stream of millions of events holds a few hundred distinct values. Decoding is a
 /// pure function of the bytes for a deterministic decoder (``EventDecoder/isDeterministic``), so a
 /// byte-for-byte equal value has the same event. Only valid events are kept, and only short values. The
-/// table is fixed in size (about 140 KiB) and is cleared when half full. Not thread-safe: the pipeline
-/// owns one. See docs/benchmarks.md for what it saves.
+/// table is fixed in size (about 140 KiB, taken at the first insertion) and is cleared when half full. Not
+/// thread-safe: the pipeline owns one. See docs/benchmarks.md for what it saves.
 struct DecodedValueCache {
     /// The longest value kept.
     static let maxValueBytes = 64
-    private var hashes = [UInt64](repeating: 0, count: capacity)  // 0: empty slot
-    private var lengths = [Int](repeating: 0, count: capacity)
-    private var values = [UInt8](repeating: 0, count: capacity * maxValueBytes)
-    private var events = [FoodEvent?](repeating: nil, count: capacity)
+    private var hashes: [UInt64] = []  // 0: empty slot; empty until the first insertion
+    private var lengths: [Int] = []
+    private var values: [UInt8] = []
+    private var events: [FoodEvent?] = []
     private var count = 0
 
     /// How many slots the table has; slots are `0..<capacity`.
@@ -38,6 +38,12 @@ struct DecodedValueCache {
     /// Looks a value up, hashing it once.
     func lookup(_ value: UnsafeRawBufferPointer) -> Lookup {
         let hash = Self.hash(value)
+        guard !hashes.isEmpty else {
+            return .miss(
+                Miss(
+                    hash: hash,
+                    slot: value.count <= Self.maxValueBytes ? Int(truncatingIfNeeded: hash) & Self.mask : nil))
+        }
         guard let slot = find(value, hash: hash) else { return .miss(Miss(hash: hash, slot: nil)) }
         return hashes[slot] != 0 ? .hit(slot: slot) : .miss(Miss(hash: hash, slot: slot))
     }
@@ -64,8 +70,12 @@ struct DecodedValueCache {
     /// may change the table between the two calls.
     mutating func insert(_ event: FoodEvent, for value: UnsafeRawBufferPointer, at miss: Miss) {
         guard var slot = miss.slot else { return }
-        if isFull {
+        if isFull || hashes.isEmpty {
             self = DecodedValueCache()
+            hashes = [UInt64](repeating: 0, count: Self.capacity)
+            lengths = [Int](repeating: 0, count: Self.capacity)
+            values = [UInt8](repeating: 0, count: Self.capacity * Self.maxValueBytes)
+            events = [FoodEvent?](repeating: nil, count: Self.capacity)
             slot = Int(truncatingIfNeeded: miss.hash) & Self.mask
         }
         hashes[slot] = miss.hash

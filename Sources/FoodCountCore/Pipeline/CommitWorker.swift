@@ -2,30 +2,19 @@ import Dispatch
 import Synchronization
 
 /// Runs the store's commits one at a time off the pipeline thread, so that the pipeline polls and counts
-/// the next batch while SQLite syncs the last one, and holds the batch in flight until its outcome is taken.
-/// See `docs/design.md` ("Overlapped commits").
+/// the next batch while SQLite syncs the last one. See `docs/design.md` ("Overlapped commits").
 ///
 /// Not the cooperative pool: commits block on I/O, so they run on a serial dispatch queue of their own.
 /// Everything except the work item itself is called from the pipeline thread (asserted in debug builds).
-final class CommitWorker: @unchecked Sendable {
-    /// A batch handed to the worker.
-    struct Commit {
-        /// Its records, taken back into the pending batch if the commit fails.
-        var pending: PendingBatch
-        /// What the store was asked to write.
-        var batch: CountBatch
-        /// When its flush began (dead letters included).
-        var started: ContinuousClock.Instant
-    }
-
+final class CommitWorker: CommitRunner, @unchecked Sendable {
     private let store: any CountStore
     private let queue = DispatchQueue(label: "foodcount.pipeline.commit")
     private let finished = DispatchSemaphore(value: 0)
     private let outcome = Mutex<Result<Void, StoreError>?>(nil)
     private let onFinish: @Sendable () -> Void
     private let confinement: ThreadConfinement
-    /// The commit started and not taken yet. Pipeline thread only.
-    private var current: Commit?
+    /// Whether a commit was started and its outcome not taken yet. Pipeline thread only.
+    private var running = false
 
     /// Creates a worker.
     /// - Parameters:
@@ -38,49 +27,34 @@ final class CommitWorker: @unchecked Sendable {
         self.onFinish = onFinish
     }
 
-    /// The commit in flight, if any: its records still count as read.
-    var inFlight: Commit? {
+    /// Implements ``CommitRunner/start(_:)``.
+    func start(_ batch: CountBatch) {
         confinement.assertConfined("commit worker")
-        return current
-    }
-
-    /// Starts committing a batch. Only one commit runs at a time: take the last one's outcome first.
-    func start(_ commit: Commit) {
-        confinement.assertConfined("commit worker")
-        precondition(current == nil, "a commit is already in flight")
-        current = commit
-        let batch = commit.batch
+        precondition(!running, "a commit is already in flight")
+        running = true
         queue.async { self.commit(batch) }
     }
 
     private func commit(_ batch: CountBatch) {
-        let result: Result<Void, StoreError>
-        do throws(StoreError) {
-            try store.commit(batch)
-            result = .success(())
-        } catch {
-            result = .failure(error)
-        }
+        let result = Result { () throws(StoreError) in try store.commit(batch) }
         outcome.withLock { $0 = result }
         onFinish()  // before the signal: once the pipeline has the outcome, the worker touches nothing of it
         finished.signal()
     }
 
-    /// The commit in flight and its outcome; `nil` when none was started, or when it still runs and
-    /// `waiting` is false.
-    func takeOutcome(waiting: Bool) -> (commit: Commit, result: Result<Void, StoreError>)? {
+    /// Implements ``CommitRunner/takeOutcome(waiting:)``.
+    func takeOutcome(waiting: Bool) -> Result<Void, StoreError>? {
         confinement.assertConfined("commit worker")
-        guard let commit = current else { return nil }
+        guard running else { return nil }
         if waiting {
             finished.wait()
         } else if finished.wait(timeout: .now()) == .timedOut {
             return nil
         }
-        current = nil
-        let result = outcome.withLock { value in
+        running = false
+        return outcome.withLock { value in
             defer { value = nil }
-            return value!
+            return value
         }
-        return (commit, result)
     }
 }

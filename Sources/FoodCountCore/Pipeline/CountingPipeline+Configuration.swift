@@ -1,4 +1,14 @@
 extension CountingPipeline {
+    /// What a partition whose log is a new one (its topic ID changed since its offset was stored, or while
+    /// the pipeline ran) does. No rule can tell a topic recreated empty from a copy of the old log with a new
+    /// ID (MirrorMaker 2 keeps the name and gives a new ID): counting a copy counts its events twice.
+    public enum NewLogPolicy: String, Sendable, CaseIterable {
+        /// Count the new log from its beginning, with a warning that names both topic IDs.
+        case count
+        /// Stop with an error that names both topic IDs; `foodcount rebuild` recounts from the log.
+        case refuse
+    }
+
     /// Batching and retry settings.
     public struct Configuration: Sendable {
         /// Flush when the batch holds this many records. While the previous batch is still committing, a due
@@ -26,6 +36,8 @@ extension CountingPipeline {
         /// How long a commit from the run loop waits for the dead-letter sink's acknowledgements (a stop
         /// request ends the wait sooner; revocation and shutdown flushes wait no longer than their budgets).
         public var deadLetterTimeout: Duration
+        /// What a partition whose log is a new one does.
+        public var onNewLog: NewLogPolicy
 
         /// Creates a configuration.
         /// - Parameters:
@@ -40,6 +52,7 @@ extension CountingPipeline {
         ///   - revocationRetryBudget: How long a revocation retries a failing commit.
         ///   - shutdownRetryBudget: How long to retry the final flush.
         ///   - deadLetterTimeout: How long a commit from the run loop waits for dead-letter acknowledgements.
+        ///   - onNewLog: What a partition whose log is a new one does.
         public init(
             maxBatchEvents: Int = 100_000,
             maxBatchDelay: Duration = .milliseconds(200),
@@ -50,7 +63,8 @@ extension CountingPipeline {
             retryBudget: Duration = .seconds(10),
             revocationRetryBudget: Duration = .seconds(5),
             shutdownRetryBudget: Duration = .seconds(5),
-            deadLetterTimeout: Duration = .seconds(30)
+            deadLetterTimeout: Duration = .seconds(30),
+            onNewLog: NewLogPolicy = .count
         ) {
             self.maxBatchEvents = max(1, maxBatchEvents)
             self.maxBatchDelay = maxBatchDelay
@@ -62,6 +76,7 @@ extension CountingPipeline {
             self.revocationRetryBudget = revocationRetryBudget
             self.shutdownRetryBudget = shutdownRetryBudget
             self.deadLetterTimeout = deadLetterTimeout
+            self.onNewLog = onNewLog
         }
 
         /// The most records a due batch holds while the previous batch is still committing: ten batches.

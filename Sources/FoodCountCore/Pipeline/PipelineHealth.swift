@@ -10,12 +10,15 @@ public struct PipelineHealth: Sendable, Equatable {
     public var retryBudgetExhausted = false
     /// The last failure, while failures go on.
     public var lastError: String?
+    /// A subscribed topic that was deleted and created again while the pipeline ran, until this member has
+    /// rejoined the group and been assigned its partitions.
+    public var awaitingRecreatedTopic: String?
 
     /// Creates a health report.
     public init() {}
 
     /// Whether the pipeline is keeping up: running, and not stuck behind failing commits.
-    public var isReady: Bool { isRunning && !retryBudgetExhausted }
+    public var isReady: Bool { isRunning && !retryBudgetExhausted && awaitingRecreatedTopic == nil }
 
     /// The names of the checks that fail now, for readiness reports.
     public var failingChecks: [String] {
@@ -24,6 +27,7 @@ public struct PipelineHealth: Sendable, Equatable {
         if !storeWritable { checks.append("database_writable") }
         if !deadLetterWritable { checks.append("dead_letter_writable") }
         if retryBudgetExhausted { checks.append("retry_budget") }
+        if awaitingRecreatedTopic != nil { checks.append("topic_recreated") }
         return checks
     }
 }

@@ -17,8 +17,25 @@ struct PipelineMetrics {
     let lastCommitTime = Gauge(.lastCommitTimestamp)
     let deadLetterFailureCount = Counter(.deadLetterFailures)
     let fenced = Counter(.fencedCommits)
-    let recreatedLogs = Counter(.logResets, "topic_recreated")
+    let logResets = [PipelineRecord.LogReset: Counter](
+        uniqueKeysWithValues: [.topicRecreated, .logTruncated, .logStartMoved, .offsetOutOfRange].map {
+            ($0, Counter(.logResets, $0.rawValue))
+        })
     private var consumed: [SourcePartition: Counter] = [:]
+
+    /// Counts a rebalance of its kind.
+    func rebalanced(_ change: PipelineRecord.Rebalance) {
+        switch change {
+        case .assigned: assigns.increment()
+        case .revoked: revokes.increment()
+        case .lost: losses.increment()
+        }
+    }
+
+    /// Counts a partition moved for a reason of its log.
+    func logReset(_ reason: PipelineRecord.LogReset) {
+        logResets[reason]?.increment()
+    }
 
     /// Counts records read from a partition.
     mutating func consumed(_ count: Int, from partition: SourcePartition) {

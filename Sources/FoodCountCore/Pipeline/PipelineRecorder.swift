@@ -36,35 +36,6 @@ final class PipelineRecorder: Sendable {
         }
     }
 
-    /// A batch was committed; commits work again.
-    func committed(_ batch: CountBatch, counted: Int, started: ContinuousClock.Instant) {
-        state.withLock {
-            $0.statistics.flushes += 1
-            $0.statistics.eventsCommitted += counted
-            $0.health.storeWritable = true
-            $0.health.deadLetterWritable = true
-            $0.health.retryBudgetExhausted = false
-            $0.health.lastError = nil
-            $0.metrics.counted.increment(by: counted)
-            $0.metrics.flushTimer.record(duration: ContinuousClock.now - started)
-            $0.metrics.batchSizes.record(batch.eventCount)
-            $0.metrics.lastCommitTime.record(Date().timeIntervalSince1970)
-        }
-    }
-
-    /// Failed commits left nothing to commit: consumption no longer waits for the store.
-    func failuresOutlived() {
-        state.withLock { $0.health.retryBudgetExhausted = false }
-    }
-
-    /// A commit failed in the store.
-    func storeFailed(_ error: StoreError) {
-        state.withLock {
-            $0.health.storeWritable = false
-            $0.health.lastError = "\(error)"
-        }
-    }
-
     /// Dead letters were sent: `acknowledged` of them made it; the others failed with `error`.
     func deadLettersSent(acknowledged: Int, failed: Int, error: (any Error)?) {
         state.withLock {
@@ -78,34 +49,48 @@ final class PipelineRecorder: Sendable {
         }
     }
 
-    /// A failed attempt will be retried; `budgetExhausted` when failures just outlasted the retry budget.
-    func retrying(budgetExhausted: Bool) {
-        state.withLock {
-            $0.statistics.flushRetries += 1
-            $0.metrics.retries.increment()
-            if budgetExhausted { $0.health.retryBudgetExhausted = true }
+    /// Records what the machine decided to record.
+    func record(_ record: PipelineRecord) {
+        state.withLock { state in
+            switch record {
+            case .committed(let events, let counted, let duration):
+                state.statistics.flushes += 1
+                state.statistics.eventsCommitted += counted
+                state.health.storeWritable = true
+                state.health.deadLetterWritable = true
+                state.health.retryBudgetExhausted = false
+                state.health.lastError = nil
+                state.metrics.counted.increment(by: counted)
+                state.metrics.flushTimer.record(duration: duration)
+                state.metrics.batchSizes.record(events)
+                state.metrics.lastCommitTime.record(Date().timeIntervalSince1970)
+            case .storeFailed(let error):
+                state.health.storeWritable = false
+                state.health.lastError = "\(error)"
+            case .retrying(let budgetExhausted):
+                state.statistics.flushRetries += 1
+                state.metrics.retries.increment()
+                if budgetExhausted { state.health.retryBudgetExhausted = true }
+            case .failuresOutlived:
+                state.health.retryBudgetExhausted = false
+            case .fenced:
+                state.statistics.batchesFenced += 1
+                state.metrics.fenced.increment()
+            case .rebalanced(let change, let owned):
+                state.statistics.assignedPartitions = owned
+                state.metrics.assigned.record(owned)
+                state.metrics.rebalanced(change)
+            case .logReset(let reason):
+                state.metrics.logReset(reason)
+            case .skipped(_, let from, let to):
+                state.statistics.eventsSkipped += Int(to - from)
+            case .pendingDropped:
+                break
+            case .duplicatesDropped(let count):
+                state.statistics.duplicatesDropped += count
+            case .awaitingRecreatedTopic(let topic):
+                state.health.awaitingRecreatedTopic = topic
+            }
         }
-    }
-
-    /// A commit was fenced.
-    func fenced() {
-        state.withLock {
-            $0.statistics.batchesFenced += 1
-            $0.metrics.fenced.increment()
-        }
-    }
-
-    /// Partitions were assigned (`assigned`), revoked or lost; the member now owns `owned` partitions.
-    func rebalanced(assigned: Bool = false, lost: Bool = false, owned: Int) {
-        state.withLock {
-            $0.statistics.assignedPartitions = owned
-            $0.metrics.assigned.record(owned)
-            (assigned ? $0.metrics.assigns : lost ? $0.metrics.losses : $0.metrics.revokes).increment()
-        }
-    }
-
-    /// A partition's log was recreated since its offset was stored.
-    func logRecreated() {
-        state.withLock { $0.metrics.recreatedLogs.increment() }
     }
 }

@@ -18,6 +18,10 @@ public struct PipelineStatistics: Sendable, Equatable {
     public var flushRetries = 0
     /// Batches refused because another member had moved on.
     public var batchesFenced = 0
+    /// Records removed from their log (retention) before they were counted, so skipped.
+    public var eventsSkipped = 0
+    /// Records that arrived again below their partition's position, and were not counted again.
+    public var duplicatesDropped = 0
     /// The partitions owned now.
     public var assignedPartitions = 0
 

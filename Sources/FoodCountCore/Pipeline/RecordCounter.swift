@@ -9,8 +9,8 @@ struct RecordCounter {
     struct Outcome {
         /// The records that cannot be counted (their offsets advanced), by index in the run.
         var rejected: [(index: Int, error: EventDecodingError)] = []
-        /// Records that came at a lower offset than the one before: the log was reset.
-        var stepsBack: [(offset: Int64, expected: Int64)] = []
+        /// How many records came below the floor: read before, so not counted again.
+        var belowFloor = 0
     }
 
     private let decoder: any EventDecoder
@@ -29,25 +29,27 @@ struct RecordCounter {
         self.memoizes = decoder.isDeterministic
     }
 
-    /// Counts a run of an owned partition.
+    /// Counts a run of an owned partition from `floor` on: a record below it (or below one counted before it
+    /// in the run) was read before, and is neither counted nor advanced past again. Where the floor is, the
+    /// ``PipelineMachine`` decides (``PipelineMachine/admit(_:)``).
     /// - Parameters:
     ///   - run: The records.
-    ///   - position: The offset the partition's next record should have, if known.
+    ///   - floor: The offset the partition's next record should have, if known.
     ///   - aggregator: The pending batch's counts and offsets.
     mutating func count(
         _ run: any SourceRun,
-        from position: Int64?,
+        floor: Int64?,
         into aggregator: inout BatchAggregator
     ) -> Outcome {
         partition = run.partition
-        var position = position
+        var floor = floor ?? .min
         var outcome = Outcome()
         run.forEach { index, record in
-            // librdkafka never redelivers within an assignment: a step back means the log was reset.
-            if let expected = position, record.offset < expected {
-                outcome.stepsBack.append((record.offset, expected))
+            guard record.offset >= floor else {
+                outcome.belowFloor += 1
+                return
             }
-            position = record.offset + 1
+            floor = record.offset + 1
             do throws(EventDecodingError) {
                 try count(record, into: &aggregator)
             } catch {

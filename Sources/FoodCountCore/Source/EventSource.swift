@@ -43,11 +43,22 @@ public protocol EventSource: AnyObject, Sendable {
     /// - Parameter partitions: Paused partitions.
     func resume(_ partitions: [SourcePartition])
 
-    /// Moves owned partitions: the next record of each is the one at its offset, and records fetched before
-    /// the move are not delivered. The pipeline continues a partition from its stored offset this way after
-    /// another member moved it on (a fenced commit).
-    /// - Parameter offsets: The next offset to read, per owned partition.
-    func seek(_ offsets: [SourcePartition: Int64]) throws
+    /// Moves owned partitions: the next record of each is the one at its new start, and records fetched
+    /// before the move are not delivered. Only the pipeline moves partitions (a fenced commit, a log that
+    /// changed); a source never does on its own, it reports facts (``takeFacts()``).
+    /// - Parameter moves: Where each owned partition continues.
+    func seek(_ moves: [SourcePartition: PartitionStart]) throws
+
+    /// What the source learned since the last call: partitions out of range, watermarks below a position,
+    /// topic identities. The pipeline takes them after each poll and decides. The default has none.
+    func takeFacts() -> [SourceFact]
+
+    /// Asks the broker where the partitions' logs begin and end now, and which logs they are (never a cached
+    /// figure): the check that confirms or refutes an out-of-range report before a partition moves, and that
+    /// tells a recreated topic behind a watermark below the position.
+    /// - Parameter partitions: Owned partitions.
+    /// - Throws: When the broker cannot answer now; the pipeline asks again later.
+    func logBounds(of partitions: [SourcePartition]) throws -> [SourcePartition: LogBounds]
 
     /// Makes a blocked ``poll(maxRecords:timeout:)`` return early. Safe from any thread.
     func wakeup()
@@ -59,6 +70,14 @@ public protocol EventSource: AnyObject, Sendable {
 extension EventSource {
     /// Implements ``isCaughtUp`` for sources that cannot tell: never.
     public var isCaughtUp: Bool { false }
+
+    /// Implements ``takeFacts()`` for sources that learn nothing: none.
+    public func takeFacts() -> [SourceFact] { [] }
+
+    /// Implements ``logBounds(of:)`` for sources that cannot tell: always throws.
+    public func logBounds(of partitions: [SourcePartition]) throws -> [SourcePartition: LogBounds] {
+        throw LogBoundsUnavailable()
+    }
 
     /// Lends the records of ``poll(maxRecords:timeout:)`` in runs of one partition: the default for sources
     /// that copy anyway.

@@ -5,6 +5,10 @@ public struct CountBatch: Sendable, Equatable {
         /// The next offset the store is expected to hold now, or `nil` if it holds none. A store that finds
         /// anything else must refuse the batch: another member has moved on (fencing).
         public var expected: Int64?
+        /// The identity of the log the store is expected to hold `expected` for, when the member knows it. A
+        /// store that holds another identity must refuse the batch too, even where the offset matches: the
+        /// same number in another log is another position (a member behind a recreated topic's new owner).
+        public var expectedLogID: String?
         /// The new next offset to store.
         public var next: Int64
         /// The identity of the log `next` belongs to (Kafka's topic ID), when the source knows it; the store
@@ -13,10 +17,19 @@ public struct CountBatch: Sendable, Equatable {
         public var logID: String?
 
         /// Creates an advance.
-        public init(expected: Int64?, next: Int64, logID: String? = nil) {
+        public init(expected: Int64?, next: Int64, logID: String? = nil, expectedLogID: String? = nil) {
             self.expected = expected
             self.next = next
             self.logID = logID
+            self.expectedLogID = expectedLogID
+        }
+
+        /// Whether a store holding `offset` for `storedLogID` is where this advance expects it: the same
+        /// offset, and the same log where both identities are known.
+        public func isExpected(offset: Int64?, logID storedLogID: String?) -> Bool {
+            guard offset == expected else { return false }
+            guard let expectedLogID, let storedLogID else { return true }
+            return expectedLogID == storedLogID
         }
     }
 

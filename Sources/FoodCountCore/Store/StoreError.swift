@@ -30,6 +30,9 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         /// A file was switched to a journal mode in which counts and offsets cannot commit atomically (WAL)
         /// while the consumer ran. Nothing is committed until it is switched back; retrying helps then.
         public static let notAtomic = Code(rawValue: "not_atomic")
+        /// The commit may or may not have been written (the connection ended while it was committing).
+        /// Retrying is safe: a retry of a batch that was written is fenced.
+        public static let outcomeUnknown = Code(rawValue: "outcome_unknown")
         /// Anything else.
         public static let other = Code(rawValue: "other")
     }
@@ -66,6 +69,7 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Whether waiting and retrying may succeed: a bad moment rather than a bad setup.
     public var isTransient: Bool {
         code == .busy || code == .io || code == .readOnly || code == .unavailable || code == .notAtomic
+            || code == .outcomeUnknown
     }
 
     /// A one-line description with the code and its context, ending with the underlying error's description.

@@ -48,6 +48,11 @@ extension KafkaConsumer {
         public var security: KafkaSecurity
         /// Raw librdkafka properties, applied last: the escape hatch for anything not typed here.
         public var properties: [String: String]
+        /// Whether a position the broker refuses (OFFSET_OUT_OF_RANGE) is reported to the rebalance handler
+        /// (``RebalanceHandler/partitionOutOfRange(_:)``) instead of moved by ``autoOffsetReset``: librdkafka's
+        /// `auto.offset.reset=error`. The partition then stops fetching until it is moved (``KafkaConsumer/seek(_:timeout:)``),
+        /// and ``autoOffsetReset`` applies only where a caller passes it as a start.
+        public var reportsOutOfRange = false
 
         /// Creates a configuration.
         /// - Parameters:
@@ -102,7 +107,7 @@ extension KafkaConsumer {
                 ("client.id", clientID),
                 ("session.timeout.ms", String(sessionTimeout.milliseconds)),
                 ("heartbeat.interval.ms", String(max(100, sessionTimeout.milliseconds / 3))),
-                ("auto.offset.reset", autoOffsetReset.rawValue),
+                ("auto.offset.reset", reportsOutOfRange ? "error" : autoOffsetReset.rawValue),
                 ("partition.assignment.strategy", assignmentStrategy.rawValue),
                 ("enable.auto.commit", "false"),
                 ("enable.auto.offset.store", "false"),

@@ -355,10 +355,10 @@ public final class KafkaConsumer: @unchecked Sendable {
         let error = KafkaError(code: .consume, rdKafka: detail, context: "consumer", topic: topic, partition: partition)
         if err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET {
             logger.warning(
-                "offset out of range; partition reset by auto.offset.reset",
+                "offset out of range",
                 metadata: ["topic": "\(topic ?? "?")", "partition": "\(partition ?? -1)", "error": "\(error)"])
             if let topic, let partition {
-                context.handler?.partitionWasReset(TopicPartition(topic: topic, partition: partition))
+                context.handler?.partitionOutOfRange(TopicPartition(topic: topic, partition: partition))
             }
         } else {
             logger.warning("\(error)")

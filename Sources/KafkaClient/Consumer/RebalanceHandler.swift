@@ -19,15 +19,15 @@ public protocol RebalanceHandler: AnyObject {
     ///     member may already own the partitions, so pending work must be dropped, not committed.
     func partitionsRevoked(_ partitions: [TopicPartition], lost: Bool)
 
-    /// librdkafka reset a partition's position by `auto.offset.reset` (see the default implementation).
-    /// - Parameter partition: The partition whose position was reset.
-    func partitionWasReset(_ partition: TopicPartition)
+    /// The broker refused a partition's position (OFFSET_OUT_OF_RANGE). With
+    /// ``KafkaConsumer/Configuration/reportsOutOfRange`` the partition stops fetching until it is moved;
+    /// otherwise librdkafka has already moved it by `auto.offset.reset`. Called on the polling thread.
+    /// - Parameter partition: The partition.
+    func partitionOutOfRange(_ partition: TopicPartition)
 }
 
 extension RebalanceHandler {
-    /// librdkafka moved a partition's position by `auto.offset.reset`, because the broker answered a fetch
-    /// with OFFSET_OUT_OF_RANGE (the log no longer holds the position). Called on the polling thread. The
-    /// default does nothing.
-    /// - Parameter partition: The partition whose position was reset.
-    public func partitionWasReset(_ partition: TopicPartition) {}
+    /// Implements ``partitionOutOfRange(_:)`` for handlers that leave it to `auto.offset.reset`: nothing.
+    /// - Parameter partition: The partition.
+    public func partitionOutOfRange(_ partition: TopicPartition) {}
 }

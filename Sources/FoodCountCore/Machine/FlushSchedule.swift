@@ -1,10 +1,12 @@
-/// When the pending batch commits, how long a poll may block, and how much it may take: the pipeline's
-/// batching decisions, as pure logic over an injected clock.
+/// When the pending batch commits, how long a poll may block, and how much it may take: the batching
+/// decisions of the ``PipelineMachine``, as pure logic. It reads no clock: every call that depends on time
+/// is given the instant.
 ///
 /// Its state is one enum and every transition is a method of this type, so that the rules are read (and
-/// tested, without threads or sleeps) in one place. The pipeline owns the I/O: it polls, hands batches to
-/// the commit worker, and reports back what happened. See `docs/design.md` ("The flush schedule").
-struct FlushSchedule<C: Clock> where C.Duration == Duration {
+/// tested, without threads or sleeps) in one place. See `docs/design.md` ("The flush schedule").
+struct FlushSchedule {
+    typealias Instant = ContinuousClock.Instant
+
     /// Where the commits stand.
     enum State: Equatable {
         /// No commit in flight, and the last one succeeded: the next commits when a rule makes it due.
@@ -22,11 +24,11 @@ struct FlushSchedule<C: Clock> where C.Duration == Duration {
     /// A run of failed commits.
     struct Failing: Equatable {
         /// When the first of them failed.
-        var since: C.Instant
+        var since: Instant
         /// How many failed.
         var attempts: Int
         /// When the next attempt is due.
-        var nextAttempt: C.Instant
+        var nextAttempt: Instant
         /// Whether they have failed for longer than the retry budget (consumption pauses).
         var budgetExhausted: Bool
     }
@@ -72,7 +74,7 @@ struct FlushSchedule<C: Clock> where C.Duration == Duration {
         /// How many records it holds, counted or not.
         var records: Int
         /// When its first record arrived.
-        var started: C.Instant?
+        var started: Instant?
     }
 
     /// A poll that a commit in flight allows to block: the worker wakes the poll when it is done, but
@@ -80,27 +82,18 @@ struct FlushSchedule<C: Clock> where C.Duration == Duration {
     static var committingPollTimeout: Duration { .milliseconds(5) }
 
     let rules: Rules
-    let clock: C
     /// Where the commits stand.
     private(set) var state = State.ready
     /// When the last commit began, which spaces out the commits of a stream that keeps pausing.
-    private var lastCommitStart: C.Instant?
+    private var lastCommitStart: Instant?
     /// Whether the last poll waited out the idle delay and brought nothing.
     private(set) var sourceIdle = false
     /// Whether the source had read every owned partition to its end after the last poll.
     private(set) var sourceCaughtUp = false
-    /// A number in 0..<1 for the retry policy's jitter.
-    private let random: () -> Double
-
     /// Creates a schedule in state ``State/ready``.
-    init(rules: Rules, clock: C, random: @escaping () -> Double = { Double.random(in: 0..<1) }) {
+    init(rules: Rules) {
         self.rules = rules
-        self.clock = clock
-        self.random = random
     }
-
-    /// The current instant of the schedule's clock.
-    var now: C.Instant { clock.now }
 
     /// Whether commits are failing, so that they run synchronously with backoff.
     var isFailing: Bool {
@@ -118,7 +111,7 @@ struct FlushSchedule<C: Clock> where C.Duration == Duration {
 
     /// What to do about the pending batch now. A batch that becomes due while a commit is in flight keeps
     /// filling up to ``Rules/maxPendingEvents``, and is remembered as due.
-    mutating func decide(_ pending: Pending) -> Action {
+    mutating func decide(_ pending: Pending, now: Instant) -> Action {
         guard pending.records > 0 else {
             if state == .due { state = .ready }  // a fenced commit can leave nothing to commit
             return .poll
@@ -129,9 +122,9 @@ struct FlushSchedule<C: Clock> where C.Duration == Duration {
         case .due:
             return .commit
         case .ready:
-            return isDueByRule(pending) ? .commit : .poll
+            return isDueByRule(pending, now: now) ? .commit : .poll
         case .committing(let pendingDue):
-            guard pendingDue || isDueByRule(pending) else { return .poll }
+            guard pendingDue || isDueByRule(pending, now: now) else { return .poll }
             guard pending.records >= rules.maxPendingEvents else {
                 state = .committing(pendingDue: true)
                 return .poll
@@ -141,7 +134,7 @@ struct FlushSchedule<C: Clock> where C.Duration == Duration {
     }
 
     /// How long the next poll may block: until the pending batch is due, or a retry is.
-    func pollTimeout(_ pending: Pending) -> Duration {
+    func pollTimeout(_ pending: Pending, now: Instant) -> Duration {
         switch state {
         case .committing:
             return Self.committingPollTimeout
@@ -153,7 +146,7 @@ struct FlushSchedule<C: Clock> where C.Duration == Duration {
         case .ready:
             guard pending.records > 0, let started = pending.started else { return rules.pollTimeout }
             let aged = now.duration(to: started.advanced(by: rules.maxBatchDelay))
-            let paused = caughtUpWait() ?? rules.idleFlushDelay ?? rules.pollTimeout
+            let paused = caughtUpWait(now: now) ?? rules.idleFlushDelay ?? rules.pollTimeout
             return clamp(min(aged, paused))
         }
     }
@@ -170,19 +163,19 @@ struct FlushSchedule<C: Clock> where C.Duration == Duration {
         isFailing && pending.records >= rules.maxBatchEvents
     }
 
-    private func isDueByRule(_ pending: Pending) -> Bool {
+    private func isDueByRule(_ pending: Pending, now: Instant) -> Bool {
         guard let started = pending.started else { return false }
         return pending.records >= rules.maxBatchEvents
             || started.duration(to: now) >= rules.maxBatchDelay
             || (sourceIdle && rules.idleFlushDelay != nil)
-            || caughtUpWait() == .zero
+            || caughtUpWait(now: now) == .zero
     }
 
     /// How long until the pending batch may commit because the source is caught up (`nil`: not caught up,
     /// or the rule is off). The starts of a caught-up stream's commits are spaced by `idleFlushDelay` at
     /// least, so that a stream that keeps pausing for a moment is not committed after every fetch, and
     /// commits slower than that follow each other without a gap.
-    private func caughtUpWait() -> Duration? {
+    private func caughtUpWait(now: Instant) -> Duration? {
         guard sourceCaughtUp, let spacing = rules.idleFlushDelay else { return nil }
         guard let lastCommitStart else { return .zero }
         return max(.zero, now.duration(to: lastCommitStart.advanced(by: spacing)))
@@ -195,7 +188,7 @@ struct FlushSchedule<C: Clock> where C.Duration == Duration {
     /// A poll that began at `began` visited `visited` records; the source now says whether it is caught up.
     /// An empty poll is idle only if it waited the whole idle delay: one woken early (by the commit worker,
     /// or a stop) says nothing about the stream.
-    mutating func pollEnded(visited: Int, began: C.Instant, caughtUp: Bool) {
+    mutating func pollEnded(visited: Int, began: Instant, caughtUp: Bool, now: Instant) {
         sourceCaughtUp = caughtUp
         guard visited == 0, let idle = rules.idleFlushDelay else {
             sourceIdle = false
@@ -206,7 +199,7 @@ struct FlushSchedule<C: Clock> where C.Duration == Duration {
     }
 
     /// A commit began: on the worker (`inBackground`), or synchronously on the pipeline's thread.
-    mutating func commitBegan(inBackground: Bool) {
+    mutating func commitBegan(inBackground: Bool, now: Instant) {
         precondition(!isCommitting, "one commit in flight at a time")
         lastCommitStart = now
         if inBackground { state = .committing(pendingDue: false) }
@@ -230,14 +223,16 @@ struct FlushSchedule<C: Clock> where C.Duration == Duration {
     }
 
     /// A commit failed transiently: the next attempt waits for the retry policy's backoff.
+    /// - Parameters:
+    ///   - now: When it failed.
+    ///   - jitter: A number in 0..<1 for the retry policy's jitter.
     /// - Returns: The delay until the next attempt, and whether the failures have just outlasted the retry
     ///   budget (consumption pauses then, once).
-    mutating func commitFailed() -> (delay: Duration, budgetNewlyExhausted: Bool) {
-        let now = now
+    mutating func commitFailed(now: Instant, jitter: Double) -> (delay: Duration, budgetNewlyExhausted: Bool) {
         var failing = Failing(since: now, attempts: 0, nextAttempt: now, budgetExhausted: false)
         if case .failing(let previous) = state { failing = previous }
         failing.attempts += 1
-        let delay = rules.retry.delay(attempt: failing.attempts, random: random())
+        let delay = rules.retry.delay(attempt: failing.attempts, random: jitter)
         failing.nextAttempt = now.advanced(by: delay)
         let exhausted = !failing.budgetExhausted && failing.since.duration(to: now) >= rules.retryBudget
         failing.budgetExhausted = failing.budgetExhausted || exhausted

@@ -14,8 +14,8 @@ struct PendingBatch {
     /// How many records it holds, counted or not.
     var recordCount: Int { aggregator.recordCount }
 
-    /// What the flush schedule needs of it.
-    var snapshot: FlushSchedule<ContinuousClock>.Pending { .init(records: recordCount, started: started) }
+    /// What the flush schedule needs of it (a partition moved without reading weighs as a record).
+    var snapshot: FlushSchedule.Pending { .init(records: recordCount + aggregator.movedCount, started: started) }
 
     /// Marks the batch as started at `now` if records arrived since it was empty (at the end of each poll).
     mutating func noteArrivals(at now: ContinuousClock.Instant) {

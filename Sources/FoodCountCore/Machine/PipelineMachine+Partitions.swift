@@ -1,0 +1,242 @@
+import Logging
+
+/// The offsets and log identities the store holds for some partitions.
+package struct StoredPositions: Sendable, Equatable {
+    /// The next offset per partition; partitions without one are left out.
+    package var offsets: [SourcePartition: Int64]
+    /// The log identity per partition; partitions without one are left out.
+    package var logIDs: [SourcePartition: String]
+
+    package init(offsets: [SourcePartition: Int64] = [:], logIDs: [SourcePartition: String] = [:]) {
+        self.offsets = offsets
+        self.logIDs = logIDs
+    }
+}
+
+extension PipelineMachine {
+    // MARK: Events
+
+    /// Partitions were assigned, with the identity of each one's log now (inside a poll). Their stored offsets
+    /// are read, then the callback returns where each starts.
+    package mutating func assigned(_ partitions: [SourcePartition], logIDs: [SourcePartition: String], now: Instant) {
+        assignmentRead = Retry()
+        callback = .assigning(partitions: partitions, logIDs: logIDs)
+        if partitions.isEmpty { finishAssignment(partitions, logIDs: logIDs, stored: StoredPositions(), now: now) }
+    }
+
+    /// Partitions are revoked (inside a poll, or the source's close); `lost` when another member may own them
+    /// already. Their work is committed before the callback returns, unless it is dropped.
+    package mutating func revoked(_ partitions: [SourcePartition], lost: Bool, now: Instant) {
+        let drop = RevocationDrop(lost: lost, pipelineFailed: phase == .failed)
+        callback = .revoking(partitions: partitions, drop: drop)
+        if drop == nil, flush == nil { flush = SyncFlush(deadline: now.advanced(by: settings.revocationBudget)) }
+    }
+
+    /// The store answered a read of stored offsets: for an assignment, or for fenced partitions.
+    package mutating func storeRead(_ result: Result<StoredPositions, StoreError>, now: Instant) {
+        if case .assigning(let partitions, let logIDs) = callback {
+            assignmentRead.underWay = false
+            switch result {
+            case .success(let stored): finishAssignment(partitions, logIDs: logIDs, stored: stored, now: now)
+            case .failure(let error): assignmentReadFailed(error, partitions: partitions, now: now)
+            }
+            return
+        }
+        fencedRead.underWay = false
+        switch result {
+        case .success(let stored): continueFenced(at: stored)
+        case .failure(let error): fencedRead = retried(fencedRead, after: error, now: now)
+        }
+    }
+
+    // MARK: Callbacks
+
+    /// The next step of the rebalance callback in progress.
+    mutating func callbackAction(_ callback: Callback, now: Instant) -> PipelineAction {
+        switch callback {
+        case .assigning(let partitions, _):
+            if let at = assignmentRead.at, now < at {
+                guard stop < .abandoning else {
+                    fail(StoreError(code: .unavailable, message: "stopped while reading stored offsets"))
+                    return endCallback(starts: [:])
+                }
+                return .sleep(until: at)
+            }
+            assignmentRead.underWay = true
+            return .readStore(partitions)
+        case .revoking(let partitions, var drop):
+            if inFlight != nil { return .awaitCommit }  // its offsets are booked before the partitions go
+            if drop == nil, let action = flushStep(now: now) { return action }
+            if drop == nil, !pending.isEmpty { drop = phase == .failed ? .pipelineFailed : .notCommitted }
+            if phase != .stopping { flush = nil }
+            release(partitions, dropped: drop)
+            return endCallback(starts: [:])
+        }
+    }
+
+    private mutating func endCallback(starts: [SourcePartition: PartitionStart]) -> PipelineAction {
+        callback = nil
+        return .endCallback(starts: starts)
+    }
+
+    // MARK: Assignments
+
+    /// Says where each assigned partition starts (`docs/design.md`, "Positions"): at its stored offset; at
+    /// the beginning of its log when that log is a new one (its topic ID changed since the offset was stored),
+    /// unless new logs are refused; by the source's reset policy when nothing is stored.
+    private mutating func finishAssignment(
+        _ partitions: [SourcePartition], logIDs: [SourcePartition: String], stored: StoredPositions, now: Instant
+    ) {
+        var starts: [SourcePartition: PartitionStart] = [:]
+        var refused: [SourcePartition] = []
+        for partition in partitions.sorted() {
+            let current = logIDs[partition]
+            let offset = stored.offsets[partition]
+            if let offset, let previous = changedLog(partition, stored: stored.logIDs[partition], current: current) {
+                guard settings.onNewLog == .count else {
+                    refused.append(partition)
+                    continue
+                }
+                starts[partition] = .beginning
+                log(
+                    .warning,
+                    "the partition's log is a new one since its offset was stored (its topic ID changed); counting the new log from its beginning (ON_NEW_LOG=count: a topic recreated, or moved by MirrorMaker, whose events were counted already, would be counted again; refuse instead to stop here)",
+                    [
+                        "partition": "\(partition)", "stored_offset": "\(offset)", "stored_topic_id": "\(previous)",
+                        "topic_id": "\(current ?? "")",
+                    ])
+                record(.logReset(.topicRecreated))
+            } else if let offset {
+                starts[partition] = .offset(offset)
+            }
+            ownership.assign(
+                partition, stored: offset, storedLogID: stored.logIDs[partition], logID: current,
+                start: starts[partition])
+        }
+        if !refused.isEmpty { return refuseNewLogs(refused, logIDs: logIDs, stored: stored) }
+        for topic in Set(partitions.map(\.topic)).sorted() {
+            // Partitions owned from before, of a log this assignment says is gone, move to the new one.
+            if let id = partitions.first(where: { $0.topic == topic && logIDs[$0] != nil }).flatMap({ logIDs[$0] }) {
+                topicChanged(topic, to: id, now: now)
+            }
+            recreatedTopics.removeValue(forKey: topic)
+        }
+        record(.rebalanced(.assigned, owned: ownership.count))
+        log(
+            .info, "starting partitions at stored offsets",
+            ["offsets": "\(partitions.sorted().map { "\($0)=\(starts[$0].map { "\($0)" } ?? "reset")" })"])
+        if !ownership.paused.isEmpty { pauseSweep = true }
+        callback = nil
+        outbox.append(.endCallback(starts: starts))
+    }
+
+    /// The stored log identity of a partition whose log changed since its offset was stored, or `nil` when it
+    /// is the same log or no one can tell. A partition stored without an identity is a new log only when its
+    /// topic was seen recreated while the pipeline ran.
+    private func changedLog(_ partition: SourcePartition, stored: String?, current: String?) -> String? {
+        guard let current else { return nil }
+        if let stored { return stored == current ? nil : stored }
+        guard let old = recreatedTopics[partition.topic], old != current else { return nil }
+        return old
+    }
+
+    /// `ON_NEW_LOG=refuse`: the pipeline fails, naming the partitions and both identities, and owns nothing.
+    private mutating func refuseNewLogs(
+        _ refused: [SourcePartition], logIDs: [SourcePartition: String], stored: StoredPositions
+    ) {
+        let detail = refused.map { "\($0) (topic ID \(stored.logIDs[$0] ?? "?") → \(logIDs[$0] ?? "?"))" }
+        fail(
+            PipelineError(
+                code: .newLogRefused,
+                message:
+                    "the log of \(detail.joined(separator: ", ")) is a new one since its offsets were stored, and ON_NEW_LOG=refuse; rebuild the counts from the log with `foodcount rebuild` (docs/operations.md), or set ON_NEW_LOG=count to count the new log from its beginning",
+                partitions: refused))
+        ownership.release(ownership.owned)
+        callback = nil
+        outbox.append(.endCallback(starts: [:]))
+    }
+
+    /// An assignment's read failed: retried with backoff while no stop is asked for; otherwise any start
+    /// would be a guess, so the pipeline owns nothing and fails.
+    private mutating func assignmentReadFailed(_ error: StoreError, partitions: [SourcePartition], now: Instant) {
+        guard error.isTransient, stop == .none else {
+            log(.error, "cannot read stored offsets; not consuming", ["error": "\(error)"])
+            fail(error)
+            callback = nil
+            outbox.append(.endCallback(starts: [:]))
+            return
+        }
+        assignmentRead = retried(assignmentRead, after: error, now: now)
+    }
+
+    /// The next attempt of a failed read: after a backoff, unless retrying cannot help (the pipeline fails).
+    mutating func retried(_ retry: Retry, after error: StoreError, now: Instant) -> Retry {
+        guard error.isTransient else {
+            fail(error)
+            return retry
+        }
+        var retry = retry
+        retry.attempts += 1
+        let delay = settings.retry.delay(attempt: retry.attempts, random: random.unit())
+        retry.at = now.advanced(by: delay)
+        log(.warning, "reading stored offsets failed; retrying", ["delay": "\(delay)", "error": "\(error)"])
+        return retry
+    }
+
+    // MARK: Revocations and fences
+
+    /// Stops owning revoked or lost partitions, and drops their pending work: none is left when it was
+    /// committed first, or it is `dropped` (which is logged).
+    private mutating func release(_ partitions: [SourcePartition], dropped: RevocationDrop?) {
+        if let dropped { log(.warning, dropped.message, ["partitions": "\(partitions.sorted())"]) }
+        dropPending(partitions)
+        ownership.release(partitions)
+        for partition in partitions { truncated.removeValue(forKey: partition) }
+        record(.rebalanced(dropped == .lost ? .lost : .revoked, owned: ownership.count))
+    }
+
+    /// After a fenced commit: drops this member's pending work of the fenced partitions, whose stored offsets
+    /// another member (or a person) moved, and stops counting them until they are moved to their stored
+    /// offsets. The partitions stay owned: the source keeps them assigned.
+    mutating func setAsideFenced(_ error: StoreError) {
+        let partitions = ownership.fence(error.partitions)
+        log(
+            .warning,
+            "a commit was fenced: the stored offsets moved on without this member; dropping its pending work of those partitions and continuing them from the stored offsets",
+            ["partitions": "\(partitions.sorted())", "error": "\(error)"])
+        dropPending(partitions)
+        record(.fenced)
+    }
+
+    /// Moves the fenced partitions to the offsets the store holds, and counts them again from there.
+    /// A fenced partition whose stored offset vanished fails the pipeline (`inconsistent`): any start would
+    /// be a guess.
+    private mutating func continueFenced(at positions: StoredPositions) {
+        let stored = positions.offsets
+        let fenced = ownership.fenced.sorted()
+        if let missing = fenced.first(where: { stored[$0] == nil }) {
+            return fail(
+                StoreError(
+                    code: .inconsistent,
+                    message:
+                        "the stored offset of \(missing) vanished while this member owned the partition; refusing to guess where to continue"
+                ))
+        }
+        fencedRead = Retry()
+        var moves: [SourcePartition: PartitionStart] = [:]
+        for partition in fenced {
+            let offset = stored[partition]!
+            let storedLogID = positions.logIDs[partition]
+            // An offset stored for another log than the one the partition reads says nothing of this one:
+            // nothing of it was committed, so it is read from its beginning.
+            let otherLog = storedLogID != nil && ownership.logIDs[partition].map { $0 != storedLogID } ?? false
+            moves[partition] = otherLog ? .beginning : .offset(offset)
+            ownership.moved(partition, to: moves[partition]!, stored: offset, storedLogID: storedLogID)
+        }
+        guard !moves.isEmpty else { return }
+        outbox.append(.tellSource(.seek(moves, reason: .fenced)))
+        log(
+            .notice, "continuing fenced partitions from their stored offsets",
+            ["offsets": "\(moves.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })"])
+    }
+}
