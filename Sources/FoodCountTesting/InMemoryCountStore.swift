@@ -14,6 +14,7 @@ public final class InMemoryCountStore: CountStore, CountReader, Sendable {
             var counts: [String: Int64] = [:]
             var offsets: [String: [SourcePartition: Int64]] = [:]
             var logIDs: [String: [SourcePartition: String]] = [:]
+            var versions: [String: [SourcePartition: Int64]] = [:]
             var owner: String?
             var commits: [CountBatch] = []
             var failures: [StoreError] = []
@@ -108,6 +109,14 @@ public final class InMemoryCountStore: CountStore, CountReader, Sendable {
         }
     }
 
+    /// Implements `CountStore.storedPositions`: offsets, log identities and versions in one read.
+    public func storedPositions(for partitions: [SourcePartition]) throws(StoreError) -> [SourcePartition:
+        StoredPosition]
+    {
+        let group = group
+        return try reading { state in state.positions(of: group, partitions) }
+    }
+
     /// Implements `CountStore.commit`. Categories are kept in their canonical form, as the SQLite store
     /// keeps them (`CategoryForm`). The first commit records this store's group as the database's owner.
     public func commit(_ batch: CountBatch) throws(StoreError) {
@@ -116,10 +125,8 @@ public final class InMemoryCountStore: CountStore, CountReader, Sendable {
             if let code = state.condition { return .failure(Self.simulated(code)) }
             if !state.failures.isEmpty { return .failure(state.failures.removeFirst()) }
             if let owner = state.owner, owner != group { return .failure(Self.foreignGroup(group, owner: owner)) }
-            let offsets = state.offsets[group] ?? [:]
-            let logIDs = state.logIDs[group] ?? [:]
-            let fenced = batch.offsets.filter { !$0.value.isExpected(offset: offsets[$0.key], logID: logIDs[$0.key]) }
-                .map(\.key)
+            let stored = state.positions(of: group, Array(batch.offsets.keys))
+            let fenced = batch.offsets.filter { !$0.value.isExpected(stored[$0.key]) }.map(\.key)
             guard fenced.isEmpty else {
                 return .failure(StoreError(code: .fenced, message: "stored offsets moved on", partitions: fenced))
             }
@@ -129,6 +136,7 @@ public final class InMemoryCountStore: CountStore, CountReader, Sendable {
             for (partition, advance) in batch.offsets {
                 state.offsets[group, default: [:]][partition] = advance.next
                 if let logID = advance.logID { state.logIDs[group, default: [:]][partition] = logID }
+                state.versions[group, default: [:]][partition, default: 0] += 1
             }
             state.owner = state.owner ?? group
             state.commits.append(batch)
@@ -137,10 +145,13 @@ public final class InMemoryCountStore: CountStore, CountReader, Sendable {
         try result.get()
     }
 
-    /// Moves a partition's stored offset, as another consumer would.
+    /// Moves a partition's stored offset, as another consumer would (which adds one to its version).
     public func setOffset(_ offset: Int64?, for partition: SourcePartition) {
         let group = group
-        database.state.withLock { $0.offsets[group, default: [:]][partition] = offset }
+        database.state.withLock { state in
+            state.offsets[group, default: [:]][partition] = offset
+            state.versions[group, default: [:]][partition, default: 0] += 1
+        }
     }
 
     /// Implements `CountReader.counts`.
@@ -157,7 +168,7 @@ public final class InMemoryCountStore: CountStore, CountReader, Sendable {
         return try result.get()
     }
 
-    private static func simulated(_ code: StoreError.Code) -> StoreError {
+    fileprivate static func simulated(_ code: StoreError.Code) -> StoreError {
         StoreError(code: code, message: "simulated: the in-memory store is in condition '\(code)'")
     }
 
@@ -167,5 +178,19 @@ public final class InMemoryCountStore: CountStore, CountReader, Sendable {
             message:
                 "the database's counts belong to consumer group '\(owner)', not '\(group)': a second group would count every event again"
         )
+    }
+}
+
+extension InMemoryCountStore.Database.State {
+    /// What a group stores for some partitions.
+    fileprivate func positions(of group: String, _ partitions: [SourcePartition]) -> [SourcePartition: StoredPosition] {
+        let offsets = self.offsets[group] ?? [:]
+        var result: [SourcePartition: StoredPosition] = [:]
+        for partition in partitions {
+            guard let next = offsets[partition] else { continue }
+            result[partition] = StoredPosition(
+                next: next, logID: logIDs[group]?[partition], version: versions[group]?[partition] ?? 0)
+        }
+        return result
     }
 }

@@ -65,18 +65,21 @@ public final class PostgresCountStore: CountStore {
 
     /// Implements `CountStore.storedOffsets`.
     public func storedOffsets(for partitions: [SourcePartition]) throws(StoreError) -> [SourcePartition: Int64] {
-        var result: [SourcePartition: Int64] = [:]
-        for (partition, offset, _) in try storedRows(of: partitions, context: "reading stored offsets") {
-            result[partition] = offset
-        }
-        return result
+        try storedPositions(for: partitions).mapValues(\.next)
     }
 
     /// Implements `CountStore.storedLogIDs`: the topic IDs stored with the offsets.
     public func storedLogIDs(for partitions: [SourcePartition]) throws(StoreError) -> [SourcePartition: String] {
-        var result: [SourcePartition: String] = [:]
-        for (partition, _, logID) in try storedRows(of: partitions, context: "reading stored topic IDs") {
-            result[partition] = logID
+        try storedPositions(for: partitions).compactMapValues(\.logID)
+    }
+
+    /// Implements `CountStore.storedPositions`: offsets, topic IDs and versions in one read.
+    public func storedPositions(for partitions: [SourcePartition]) throws(StoreError) -> [SourcePartition:
+        StoredPosition]
+    {
+        var result: [SourcePartition: StoredPosition] = [:]
+        for (partition, position) in try storedRows(of: partitions, context: "reading stored offsets") {
+            result[partition] = position
         }
         return result
     }
@@ -110,17 +113,18 @@ public final class PostgresCountStore: CountStore {
                 result = try transaction.run(
                     """
                     UPDATE foodcount_offsets SET next_offset = \(advance.next),
-                        topic_id = COALESCE(\(advance.logID), topic_id), updated_at = now()
+                        topic_id = COALESCE(\(advance.logID), topic_id), commits = commits + 1, updated_at = now()
                     WHERE consumer_group = \(group) AND topic = \(partition.topic)
                         AND partition = \(partition.partition) AND next_offset = \(expected)
                         AND (\(advance.expectedLogID)::text IS NULL OR topic_id IS NULL
                             OR topic_id = \(advance.expectedLogID))
+                        AND (\(advance.expectedVersion)::bigint IS NULL OR commits = \(advance.expectedVersion))
                     """)
             } else {
                 result = try transaction.run(
                     """
-                    INSERT INTO foodcount_offsets (consumer_group, topic, partition, next_offset, topic_id)
-                    VALUES (\(group), \(partition.topic), \(partition.partition), \(advance.next), \(advance.logID))
+                    INSERT INTO foodcount_offsets (consumer_group, topic, partition, next_offset, topic_id, commits)
+                    VALUES (\(group), \(partition.topic), \(partition.partition), \(advance.next), \(advance.logID), 1)
                     ON CONFLICT DO NOTHING
                     """)
             }
@@ -148,7 +152,7 @@ public final class PostgresCountStore: CountStore {
     /// This group's offset rows for some partitions.
     private func storedRows(
         of partitions: [SourcePartition], context: String
-    ) throws(StoreError) -> [(SourcePartition, Int64, String?)] {
+    ) throws(StoreError) -> [(SourcePartition, StoredPosition)] {
         guard !partitions.isEmpty else { return [] }
         let wanted = Set(partitions)
         let topics = Array(Set(partitions.map(\.topic))).sorted()
@@ -156,15 +160,17 @@ public final class PostgresCountStore: CountStore {
         return try session.transaction(context: context) { transaction throws(StoreError) in
             let rows = try transaction.run(
                 """
-                SELECT topic, partition, next_offset, topic_id FROM foodcount_offsets
+                SELECT topic, partition, next_offset, topic_id, commits FROM foodcount_offsets
                 WHERE consumer_group = \(group) AND topic = ANY(\(topics))
                 """)
-            var result: [(SourcePartition, Int64, String?)] = []
+            var result: [(SourcePartition, StoredPosition)] = []
             for row in rows {
-                let (topic, number, offset, logID) = try PostgresSchema.decode(
-                    (String, Int32, Int64, String?).self, row)
+                let (topic, number, offset, logID, commits) = try PostgresSchema.decode(
+                    (String, Int32, Int64, String?, Int64).self, row)
                 let partition = SourcePartition(topic: topic, partition: number)
-                if wanted.contains(partition) { result.append((partition, offset, logID)) }
+                if wanted.contains(partition) {
+                    result.append((partition, StoredPosition(next: offset, logID: logID, version: commits)))
+                }
             }
             return result
         }

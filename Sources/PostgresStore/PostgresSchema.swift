@@ -24,6 +24,7 @@ public enum PostgresSchema {
             partition      INTEGER     NOT NULL,
             next_offset    BIGINT      NOT NULL,
             topic_id       TEXT,
+            commits        BIGINT      NOT NULL DEFAULT 0,
             updated_at     TIMESTAMPTZ NOT NULL DEFAULT now(),
             PRIMARY KEY (consumer_group, topic, partition)
         )
@@ -38,7 +39,7 @@ public enum PostgresSchema {
         "food_counts": ["category": "text", "count": "bigint"],
         "foodcount_offsets": [
             "consumer_group": "text", "topic": "text", "partition": "integer", "next_offset": "bigint",
-            "topic_id": "text",
+            "topic_id": "text", "commits": "bigint",
         ],
     ]
 
@@ -52,6 +53,8 @@ public enum PostgresSchema {
                 try transaction.run(PostgresQuery(unsafeSQL: create))
             }
         }
+        // Added after the table's first release: how many commits moved each offset (the fencing token).
+        try transaction.run("ALTER TABLE foodcount_offsets ADD COLUMN IF NOT EXISTS commits BIGINT NOT NULL DEFAULT 0")
         let rows = try transaction.run(
             """
             SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns

@@ -26,18 +26,23 @@ public enum CountsSchema {
             next_offset    INTEGER NOT NULL,
             updated_at     TEXT    NOT NULL,
             topic_id       TEXT,
+            commits        INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (consumer_group, topic, partition)
         )
         """
 
-    /// Adds the offsets table's `topic_id` column (the log each offset belongs to, Kafka's topic ID) to a
-    /// table an older FoodCount created without it.
-    static func addLogIDColumnIfMissing(_ db: Database) throws {
+    /// Adds the offsets table's columns that an older FoodCount created it without: `topic_id` (the log each
+    /// offset belongs to, Kafka's topic ID) and `commits` (how many commits moved it: the fencing token).
+    static func addColumnsIfMissing(_ db: Database) throws {
         let columns = try Row.fetchAll(db, sql: "PRAGMA consumer.table_info(consumer_offsets)").map { row in
             (row["name"] as String).lowercased()
         }
-        guard !columns.contains("topic_id") else { return }
-        try db.execute(sql: "ALTER TABLE consumer.consumer_offsets ADD COLUMN topic_id TEXT")
+        if !columns.contains("topic_id") {
+            try db.execute(sql: "ALTER TABLE consumer.consumer_offsets ADD COLUMN topic_id TEXT")
+        }
+        if !columns.contains("commits") {
+            try db.execute(sql: "ALTER TABLE consumer.consumer_offsets ADD COLUMN commits INTEGER NOT NULL DEFAULT 0")
+        }
     }
 
     /// The columns the counts table must have, with their declared types.

@@ -70,7 +70,7 @@ extension SQLiteCountStore {
                     try db.execute(sql: CountsSchema.createCountsTable)
                     try CountsSchema.verifyCountsTable(db)
                     try db.execute(sql: CountsSchema.createOffsetsTable)
-                    try CountsSchema.addLogIDColumnIfMissing(db)
+                    try CountsSchema.addColumnsIfMissing(db)
                     let hadLedger = try db.tableExists("counts_ledger", in: "consumer")
                     try db.execute(sql: CountsLedger.createTable)
                     notice = try verifyPairing(db, group: group, files: files, hadLedger: hadLedger)

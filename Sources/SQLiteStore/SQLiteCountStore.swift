@@ -75,6 +75,31 @@ public final class SQLiteCountStore: CountStore {
         try storedColumn("topic_id", of: partitions, context: "reading stored topic IDs")
     }
 
+    /// Implements `CountStore.storedPositions`: offsets, topic IDs and versions in one read.
+    public func storedPositions(for partitions: [SourcePartition]) throws(StoreError) -> [SourcePartition:
+        StoredPosition]
+    {
+        let wanted = Set(partitions)
+        let sql = """
+            SELECT topic, partition, next_offset, topic_id, commits FROM consumer.consumer_offsets
+            WHERE consumer_group = ?
+            """
+        let queue = try currentConnection()
+        do {
+            return try queue.read { db in
+                var result: [SourcePartition: StoredPosition] = [:]
+                for row in try Row.fetchAll(db, sql: sql, arguments: [group]) {
+                    let partition = SourcePartition(topic: row[0], partition: row[1])
+                    guard wanted.contains(partition) else { continue }
+                    result[partition] = StoredPosition(next: row[2], logID: row[3], version: row[4])
+                }
+                return result
+            }
+        } catch {
+            throw StoreError(from: error, context: "reading stored offsets")
+        }
+    }
+
     /// A column of this group's offset rows for some partitions; rows where it is NULL are left out.
     private func storedColumn<Value: DatabaseValueConvertible>(
         _ column: String, of partitions: [SourcePartition], context: String
@@ -180,15 +205,16 @@ public final class SQLiteCountStore: CountStore {
         let update = try db.cachedStatement(
             sql: """
                 UPDATE consumer.consumer_offsets
-                SET next_offset = ?, topic_id = coalesce(?, topic_id),
+                SET next_offset = ?, topic_id = coalesce(?, topic_id), commits = commits + 1,
                     updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
                 WHERE consumer_group = ? AND topic = ? AND partition = ? AND next_offset = ?
-                    AND (? IS NULL OR topic_id IS NULL OR topic_id = ?)
+                    AND (? IS NULL OR topic_id IS NULL OR topic_id = ?) AND (? IS NULL OR commits = ?)
                 """)
         let insert = try db.cachedStatement(
             sql: """
-                INSERT INTO consumer.consumer_offsets (consumer_group, topic, partition, next_offset, topic_id, updated_at)
-                VALUES (?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+                INSERT INTO consumer.consumer_offsets
+                    (consumer_group, topic, partition, next_offset, topic_id, commits, updated_at)
+                VALUES (?, ?, ?, ?, ?, 1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
                 ON CONFLICT DO NOTHING
                 """)
         var fenced: [SourcePartition] = []
@@ -196,7 +222,7 @@ public final class SQLiteCountStore: CountStore {
             if let expected = advance.expected {
                 try update.execute(arguments: [
                     advance.next, advance.logID, group, partition.topic, partition.partition, expected,
-                    advance.expectedLogID, advance.expectedLogID,
+                    advance.expectedLogID, advance.expectedLogID, advance.expectedVersion, advance.expectedVersion,
                 ])
             } else {
                 try insert.execute(arguments: [

@@ -96,7 +96,7 @@ final class CountingPipelineTests: XCTestCase {
         run.stop()
 
         XCTAssertEqual(store.currentCounts, ["d": 1, "e": 1, "x": 1, "y": 1])
-        XCTAssertEqual(store.committedBatches.first?.offsets[p0], .init(expected: 3, next: 5))
+        XCTAssertEqual(store.committedBatches.first?.offsets[p0], .init(expected: 3, next: 5, expectedVersion: 0))
     }
 
     func testTransientStoreFailuresAreRetriedAndNothingIsLost() {

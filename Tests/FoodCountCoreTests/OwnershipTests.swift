@@ -8,7 +8,7 @@ final class OwnershipTests: XCTestCase {
 
     func testAnAssignedPartitionKeepsItsStoredOffsetLogAndPosition() {
         var ownership = Ownership()
-        ownership.assign(p0, stored: 42, logID: "id", start: .offset(42))
+        ownership.assign(p0, stored: StoredPosition(next: 42), logID: "id", start: .offset(42))
         ownership.assign(p1, stored: nil, logID: nil, start: nil)
         XCTAssertEqual(ownership.count, 2)
         XCTAssertEqual(ownership.storedOffset(of: p0), 42)
@@ -20,7 +20,7 @@ final class OwnershipTests: XCTestCase {
 
     func testACommittedBatchAdvancesTheStoredOffsetsOfOwnedPartitionsOnly() {
         var ownership = Ownership()
-        ownership.assign(p0, stored: 3, logID: nil, start: .offset(3))
+        ownership.assign(p0, stored: StoredPosition(next: 3), logID: nil, start: .offset(3))
         let batch = CountBatch(offsets: [p0: .init(expected: 3, next: 5), p1: .init(expected: nil, next: 9)])
         XCTAssertEqual(ownership.committed(batch), [p0: 5], "p1 was revoked meanwhile")
         XCTAssertEqual(ownership.storedOffset(of: p0), 5)
@@ -30,7 +30,7 @@ final class OwnershipTests: XCTestCase {
 
     func testAPartitionMovedForwardWhileItsBatchCommittedStaysWhereItWent() {
         var ownership = Ownership()
-        ownership.assign(p0, stored: 3, logID: nil, start: .offset(3))
+        ownership.assign(p0, stored: StoredPosition(next: 3), logID: nil, start: .offset(3))
         ownership.moved(p0, to: .offset(20))
         _ = ownership.committed(CountBatch(offsets: [p0: .init(expected: 3, next: 5)]))
         XCTAssertEqual(ownership.positions[p0], 20)
@@ -39,13 +39,13 @@ final class OwnershipTests: XCTestCase {
 
     func testAFencedPartitionIsNotCountedUntilItIsMoved() {
         var ownership = Ownership()
-        ownership.assign(p0, stored: 3, logID: nil, start: .offset(3))
-        ownership.assign(p1, stored: 4, logID: nil, start: .offset(4))
+        ownership.assign(p0, stored: StoredPosition(next: 3), logID: nil, start: .offset(3))
+        ownership.assign(p1, stored: StoredPosition(next: 4), logID: nil, start: .offset(4))
         XCTAssertEqual(ownership.fence([p0, p2]), [p0], "p2 is not owned")
         XCTAssertFalse(ownership.counts(p0))
         XCTAssertTrue(ownership.owns(p0), "the source keeps it assigned")
 
-        ownership.moved(p0, to: .offset(15), stored: 15)
+        ownership.moved(p0, to: .offset(15), stored: StoredPosition(next: 15))
         XCTAssertTrue(ownership.counts(p0))
         XCTAssertEqual(ownership.storedOffset(of: p0), 15)
         XCTAssertEqual(ownership.positions[p0], 15)
@@ -53,7 +53,7 @@ final class OwnershipTests: XCTestCase {
 
     func testAnOutOfRangePartitionIsNotCountedUntilItIsMovedAndIsMarkedOnce() {
         var ownership = Ownership()
-        ownership.assign(p0, stored: 3, logID: nil, start: .offset(3))
+        ownership.assign(p0, stored: StoredPosition(next: 3), logID: nil, start: .offset(3))
         XCTAssertTrue(ownership.markOutOfRange(p0))
         XCTAssertFalse(ownership.markOutOfRange(p0), "already marked")
         XCTAssertFalse(ownership.markOutOfRange(p2), "not owned")
@@ -65,11 +65,11 @@ final class OwnershipTests: XCTestCase {
 
     func testAReassignedPartitionIsNoLongerFencedOrNoted() {
         var ownership = Ownership()
-        ownership.assign(p0, stored: 3, logID: nil, start: .offset(3))
+        ownership.assign(p0, stored: StoredPosition(next: 3), logID: nil, start: .offset(3))
         _ = ownership.fence([p0])
         XCTAssertTrue(ownership.noteWatermark(p0))
         XCTAssertFalse(ownership.noteWatermark(p0), "noted once per assignment")
-        ownership.assign(p0, stored: 8, logID: nil, start: .offset(8))
+        ownership.assign(p0, stored: StoredPosition(next: 8), logID: nil, start: .offset(8))
         XCTAssertTrue(ownership.counts(p0))
         XCTAssertEqual(ownership.storedOffset(of: p0), 8)
         XCTAssertTrue(ownership.noteWatermark(p0))

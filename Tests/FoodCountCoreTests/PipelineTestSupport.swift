@@ -102,6 +102,10 @@ final class ScriptedCountStore: CountStore, @unchecked Sendable {
         try inner.storedLogIDs(for: partitions)
     }
 
+    func storedPositions(for partitions: [SourcePartition]) throws(StoreError) -> [SourcePartition: StoredPosition] {
+        try inner.storedPositions(for: partitions)
+    }
+
     func commit(_ batch: CountBatch) throws(StoreError) {
         lock.withLock { attempts += 1 }
         if failing { throw StoreError(code: .busy, message: "database is locked") }

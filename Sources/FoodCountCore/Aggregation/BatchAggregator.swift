@@ -138,16 +138,17 @@ public struct BatchAggregator: Sendable {
     ///   - expected: The next offset the store holds now per partition (`nil` for none).
     ///   - logIDs: The identity of each partition's log, where known, stored with its offset.
     ///   - expectedLogIDs: The identity of the log the store holds each expected offset for, where known.
+    ///   - expectedVersions: The version the store holds for each partition, where known.
     public func makeBatch(
         expected: [SourcePartition: Int64?], logIDs: [SourcePartition: String] = [:],
-        expectedLogIDs: [SourcePartition: String] = [:]
+        expectedLogIDs: [SourcePartition: String] = [:], expectedVersions: [SourcePartition: Int64] = [:]
     ) -> CountBatch {
         var batch = CountBatch(eventCount: recordCount)
         for (partition, state) in partitions {
             batch.deltas.merge(state.deltas, uniquingKeysWith: +)
             batch.offsets[partition] = CountBatch.OffsetAdvance(
                 expected: expected[partition] ?? nil, next: state.nextOffset, logID: logIDs[partition],
-                expectedLogID: expectedLogIDs[partition])
+                expectedLogID: expectedLogIDs[partition], expectedVersion: expectedVersions[partition])
         }
         return batch
     }

@@ -9,6 +9,9 @@ struct Ownership {
     /// The identity of the log the store holds each owned partition's offset for, where known: the next
     /// commit expects it, so that the same offset of another log does not pass the fence.
     private(set) var storedLogIDs: [SourcePartition: String] = [:]
+    /// The version the store holds for each owned partition, where known (a fencing token: each commit adds
+    /// one), so that a member that slept through a move back is fenced even where offset and log match.
+    private(set) var storedVersions: [SourcePartition: Int64] = [:]
     /// Where each owned partition's next record is expected when neither the pending batch nor the commit in
     /// flight has read it: where it started or was moved, or the last offset committed. Absent: unknown (it
     /// started by the source's reset policy, or at the beginning of a log).
@@ -53,12 +56,12 @@ struct Ownership {
     /// Takes an assigned partition: the offset the store holds and the identity it holds it for, the
     /// identity of its log now, and where it starts (`nil`: the source's reset policy).
     mutating func assign(
-        _ partition: SourcePartition, stored offset: Int64?, storedLogID: String? = nil, logID: String?,
-        start: PartitionStart?
+        _ partition: SourcePartition, stored position: StoredPosition?, logID: String?, start: PartitionStart?
     ) {
         release([partition])
-        stored[partition] = .some(offset)
-        if let storedLogID { storedLogIDs[partition] = storedLogID }
+        stored[partition] = .some(position?.next)
+        if let storedLogID = position?.logID { storedLogIDs[partition] = storedLogID }
+        if let version = position?.version { storedVersions[partition] = version }
         if let logID { logIDs[partition] = logID }
         if let position = start?.offset { positions[partition] = position }
     }
@@ -69,6 +72,7 @@ struct Ownership {
             stored.removeValue(forKey: partition)
             logIDs.removeValue(forKey: partition)
             storedLogIDs.removeValue(forKey: partition)
+            storedVersions.removeValue(forKey: partition)
             positions.removeValue(forKey: partition)
             fenced.remove(partition)
             outOfRange.remove(partition)
@@ -85,6 +89,9 @@ struct Ownership {
         for (partition, advance) in batch.offsets where owns(partition) {
             stored[partition] = advance.next
             if let logID = advance.logID { storedLogIDs[partition] = logID }
+            // Each commit adds one to the version; a first one (nothing expected) leaves it at 1.
+            let version = advance.expected == nil ? 0 : storedVersions[partition]
+            storedVersions[partition] = version.map { $0 + 1 }
             next[partition] = advance.next
             // A partition moved forward while the batch committed (past removed records) stays where it went.
             positions[partition] = max(positions[partition] ?? advance.next, advance.next)
@@ -123,12 +130,14 @@ struct Ownership {
 
     /// A partition was moved: its next record is expected at `start`; it is neither fenced nor out of range
     /// any more. `stored` replaces the offset the store holds, when the move read it.
-    mutating func moved(
-        _ partition: SourcePartition, to start: PartitionStart, stored offset: Int64? = nil, storedLogID: String? = nil
-    ) {
+    mutating func moved(_ partition: SourcePartition, to start: PartitionStart, stored position: StoredPosition? = nil)
+    {
         guard owns(partition) else { return }
-        if let offset { stored[partition] = offset }
-        if let storedLogID { storedLogIDs[partition] = storedLogID }
+        if let position {
+            stored[partition] = position.next
+            storedLogIDs[partition] = position.logID
+            storedVersions[partition] = position.version
+        }
         positions[partition] = start.offset
         fenced.remove(partition)
         outOfRange.remove(partition)
@@ -156,6 +165,7 @@ struct Ownership {
 
     /// Turns the pending batch's partitions into a store batch that expects the offsets the store holds.
     func makeBatch(_ pending: PendingBatch) -> CountBatch {
-        pending.aggregator.makeBatch(expected: stored, logIDs: logIDs, expectedLogIDs: storedLogIDs)
+        pending.aggregator.makeBatch(
+            expected: stored, logIDs: logIDs, expectedLogIDs: storedLogIDs, expectedVersions: storedVersions)
     }
 }

@@ -1,18 +1,5 @@
 import Logging
 
-/// The offsets and log identities the store holds for some partitions.
-package struct StoredPositions: Sendable, Equatable {
-    /// The next offset per partition; partitions without one are left out.
-    package var offsets: [SourcePartition: Int64]
-    /// The log identity per partition; partitions without one are left out.
-    package var logIDs: [SourcePartition: String]
-
-    package init(offsets: [SourcePartition: Int64] = [:], logIDs: [SourcePartition: String] = [:]) {
-        self.offsets = offsets
-        self.logIDs = logIDs
-    }
-}
-
 extension PipelineMachine {
     // MARK: Events
 
@@ -21,7 +8,7 @@ extension PipelineMachine {
     package mutating func assigned(_ partitions: [SourcePartition], logIDs: [SourcePartition: String], now: Instant) {
         assignmentRead = Retry()
         callback = .assigning(partitions: partitions, logIDs: logIDs)
-        if partitions.isEmpty { finishAssignment(partitions, logIDs: logIDs, stored: StoredPositions(), now: now) }
+        if partitions.isEmpty { finishAssignment(partitions, logIDs: logIDs, stored: [:], now: now) }
     }
 
     /// Partitions are revoked (inside a poll, or the source's close); `lost` when another member may own them
@@ -33,7 +20,7 @@ extension PipelineMachine {
     }
 
     /// The store answered a read of stored offsets: for an assignment, or for fenced partitions.
-    package mutating func storeRead(_ result: Result<StoredPositions, StoreError>, now: Instant) {
+    package mutating func storeRead(_ result: Result<[SourcePartition: StoredPosition], StoreError>, now: Instant) {
         if case .assigning(let partitions, let logIDs) = callback {
             assignmentRead.underWay = false
             switch result {
@@ -85,14 +72,15 @@ extension PipelineMachine {
     /// the beginning of its log when that log is a new one (its topic ID changed since the offset was stored),
     /// unless new logs are refused; by the source's reset policy when nothing is stored.
     private mutating func finishAssignment(
-        _ partitions: [SourcePartition], logIDs: [SourcePartition: String], stored: StoredPositions, now: Instant
+        _ partitions: [SourcePartition], logIDs: [SourcePartition: String], stored: [SourcePartition: StoredPosition],
+        now: Instant
     ) {
         var starts: [SourcePartition: PartitionStart] = [:]
         var refused: [SourcePartition] = []
         for partition in partitions.sorted() {
             let current = logIDs[partition]
-            let offset = stored.offsets[partition]
-            if let offset, let previous = changedLog(partition, stored: stored.logIDs[partition], current: current) {
+            let offset = stored[partition]?.next
+            if let offset, let previous = changedLog(partition, stored: stored[partition]?.logID, current: current) {
                 guard settings.onNewLog == .count else {
                     refused.append(partition)
                     continue
@@ -109,9 +97,7 @@ extension PipelineMachine {
             } else if let offset {
                 starts[partition] = .offset(offset)
             }
-            ownership.assign(
-                partition, stored: offset, storedLogID: stored.logIDs[partition], logID: current,
-                start: starts[partition])
+            ownership.assign(partition, stored: stored[partition], logID: current, start: starts[partition])
         }
         if !refused.isEmpty { return refuseNewLogs(refused, logIDs: logIDs, stored: stored) }
         for topic in Set(partitions.map(\.topic)).sorted() {
@@ -142,9 +128,9 @@ extension PipelineMachine {
 
     /// `ON_NEW_LOG=refuse`: the pipeline fails, naming the partitions and both identities, and owns nothing.
     private mutating func refuseNewLogs(
-        _ refused: [SourcePartition], logIDs: [SourcePartition: String], stored: StoredPositions
+        _ refused: [SourcePartition], logIDs: [SourcePartition: String], stored: [SourcePartition: StoredPosition]
     ) {
-        let detail = refused.map { "\($0) (topic ID \(stored.logIDs[$0] ?? "?") → \(logIDs[$0] ?? "?"))" }
+        let detail = refused.map { "\($0) (topic ID \(stored[$0]?.logID ?? "?") → \(logIDs[$0] ?? "?"))" }
         fail(
             PipelineError(
                 code: .newLogRefused,
@@ -211,8 +197,7 @@ extension PipelineMachine {
     /// Moves the fenced partitions to the offsets the store holds, and counts them again from there.
     /// A fenced partition whose stored offset vanished fails the pipeline (`inconsistent`): any start would
     /// be a guess.
-    private mutating func continueFenced(at positions: StoredPositions) {
-        let stored = positions.offsets
+    private mutating func continueFenced(at stored: [SourcePartition: StoredPosition]) {
         let fenced = ownership.fenced.sorted()
         if let missing = fenced.first(where: { stored[$0] == nil }) {
             return fail(
@@ -225,13 +210,12 @@ extension PipelineMachine {
         fencedRead = Retry()
         var moves: [SourcePartition: PartitionStart] = [:]
         for partition in fenced {
-            let offset = stored[partition]!
-            let storedLogID = positions.logIDs[partition]
+            let position = stored[partition]!
             // An offset stored for another log than the one the partition reads says nothing of this one:
             // nothing of it was committed, so it is read from its beginning.
-            let otherLog = storedLogID != nil && ownership.logIDs[partition].map { $0 != storedLogID } ?? false
-            moves[partition] = otherLog ? .beginning : .offset(offset)
-            ownership.moved(partition, to: moves[partition]!, stored: offset, storedLogID: storedLogID)
+            let otherLog = position.logID != nil && ownership.logIDs[partition].map { $0 != position.logID } ?? false
+            moves[partition] = otherLog ? .beginning : .offset(position.next)
+            ownership.moved(partition, to: moves[partition]!, stored: position)
         }
         guard !moves.isEmpty else { return }
         outbox.append(.tellSource(.seek(moves, reason: .fenced)))

@@ -160,11 +160,8 @@ public final class CountingPipeline: @unchecked Sendable {
             let error = courier.deliver(&machine.pending, until: deadline) { stop.level >= endsWith }
             machine.deadLettersDelivered(error: error, now: clock.now)
         case .readStore(let partitions):
-            let stored = Result { () throws(StoreError) in
-                StoredPositions(
-                    offsets: try store.storedOffsets(for: partitions), logIDs: try store.storedLogIDs(for: partitions))
-            }
-            machine.storeRead(stored, now: clock.now)
+            machine.storeRead(
+                Result { () throws(StoreError) in try store.storedPositions(for: partitions) }, now: clock.now)
         case .queryLogBounds(let partitions):
             machine.logBoundsRead(Result { try source.logBounds(of: partitions) }, now: clock.now)
         case .sleep(let deadline):

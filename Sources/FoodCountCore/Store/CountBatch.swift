@@ -9,6 +9,9 @@ public struct CountBatch: Sendable, Equatable {
         /// store that holds another identity must refuse the batch too, even where the offset matches: the
         /// same number in another log is another position (a member behind a recreated topic's new owner).
         public var expectedLogID: String?
+        /// The version the store is expected to hold (``StoredPosition/version``), when the member knows it:
+        /// a store that holds another must refuse the batch.
+        public var expectedVersion: Int64?
         /// The new next offset to store.
         public var next: Int64
         /// The identity of the log `next` belongs to (Kafka's topic ID), when the source knows it; the store
@@ -17,19 +20,24 @@ public struct CountBatch: Sendable, Equatable {
         public var logID: String?
 
         /// Creates an advance.
-        public init(expected: Int64?, next: Int64, logID: String? = nil, expectedLogID: String? = nil) {
+        public init(
+            expected: Int64?, next: Int64, logID: String? = nil, expectedLogID: String? = nil,
+            expectedVersion: Int64? = nil
+        ) {
             self.expected = expected
             self.next = next
             self.logID = logID
             self.expectedLogID = expectedLogID
+            self.expectedVersion = expectedVersion
         }
 
-        /// Whether a store holding `offset` for `storedLogID` is where this advance expects it: the same
-        /// offset, and the same log where both identities are known.
-        public func isExpected(offset: Int64?, logID storedLogID: String?) -> Bool {
-            guard offset == expected else { return false }
-            guard let expectedLogID, let storedLogID else { return true }
-            return expectedLogID == storedLogID
+        /// Whether a store holding `stored` (`nil`: nothing) is where this advance expects it: the same offset,
+        /// and the same log and version where both sides know them.
+        public func isExpected(_ stored: StoredPosition?) -> Bool {
+            guard stored?.next == expected else { return false }
+            if let expectedLogID, let logID = stored?.logID, logID != expectedLogID { return false }
+            if let expectedVersion, let version = stored?.version, version != expectedVersion { return false }
+            return true
         }
     }
 
