@@ -11,6 +11,10 @@ extension CountStoreConformance {
         /// A batch expecting an offset that another member moved on is fenced, for its stale partitions only;
         /// the member then continues from the stored offset.
         case aBatchIsFencedWhenAnotherMemberMovedTheOffsetOn
+        /// Every commit adds one to a partition's version; a batch that expects another version, or another
+        /// log, is fenced even where the offset matches (a member that slept while the offset went on and
+        /// came back, or while the topic was recreated).
+        case aBatchIsFencedWhenItsVersionOrLogIsStale
         /// Stored offsets, log IDs and counts are there after the store is closed and opened again.
         case storedOffsetsSurviveAReopen
         /// A commit that waits for another connection's lock fails as `busy` (transient) and writes nothing;
@@ -33,6 +37,9 @@ extension CountStoreConformance {
                     + "that is not there is fenced."
             case .aBatchIsFencedWhenAnotherMemberMovedTheOffsetOn:
                 "A batch expecting an offset another member moved on is fenced, for its stale partitions only."
+            case .aBatchIsFencedWhenItsVersionOrLogIsStale:
+                "Every commit adds one to a partition's version; a batch expecting another version or another log "
+                    + "is fenced even where the offset matches."
             case .storedOffsetsSurviveAReopen:
                 "Stored offsets, log IDs and counts survive closing and opening the store again."
             case .aLockedStoreFailsAsBusyAndARetrySucceeds:

@@ -16,6 +16,7 @@ extension CountStoreConformance.Check {
             try await probe.aFirstCommitIsFencedUnlessItFindsNoStoredRow()
         case .aBatchIsFencedWhenAnotherMemberMovedTheOffsetOn:
             try await probe.aBatchIsFencedWhenAnotherMemberMovedTheOffsetOn()
+        case .aBatchIsFencedWhenItsVersionOrLogIsStale: try await probe.aBatchIsFencedWhenItsVersionOrLogIsStale()
         case .storedOffsetsSurviveAReopen: try await probe.storedOffsetsSurviveAReopen()
         case .aLockedStoreFailsAsBusyAndARetrySucceeds: try await probe.aLockedStoreFailsAsBusyAndARetrySucceeds()
         case .aReadOnlyStoreFailsAsReadOnlyAndWritesNothing:
@@ -145,6 +146,58 @@ extension CountStoreConformance.Check {
                             eventCount: 6))
                     try expectEqual(try other.storedOffsets(for: [p0, p1]), [p0: 13, p1: 2], "stored offsets")
                     try expectEqual(try await storage.counts(), ["soup": 6], "counts")
+                }
+            }
+        }
+
+        func aBatchIsFencedWhenItsVersionOrLogIsStale() async throws {
+            try await withStore { member in
+                try await withStore { other in
+                    try member.commit(
+                        CountBatch(
+                            deltas: ["soup": 1], offsets: [p0: .init(expected: nil, next: 5, logID: "log-a")],
+                            eventCount: 5))
+                    let first = try member.storedPositions(for: [p0])[p0]
+                    guard let version = first?.version else {
+                        return try expect(
+                            false, "the store keeps no version: stored position \(String(describing: first))")
+                    }
+                    // Another member goes on to 9 and moves back to 5 (its log lost its tail).
+                    try other.commit(
+                        CountBatch(deltas: ["soup": 4], offsets: [p0: .init(expected: 5, next: 9)], eventCount: 4))
+                    try other.commit(CountBatch(offsets: [p0: .init(expected: 9, next: 5)], eventCount: 0))
+                    let now = try other.storedPositions(for: [p0])[p0]
+                    try expectEqual(now?.next, 5, "the stored offset after the move back")
+                    try expectEqual(now?.logID, "log-a", "the stored log after the move back")
+                    try expectEqual(now?.version, version + 2, "the version after two more commits")
+
+                    let stale = try expectFailure(.fenced, "a batch expecting the offset at an old version") {
+                        try member.commit(
+                            CountBatch(
+                                deltas: ["soup": 2],
+                                offsets: [p0: .init(expected: 5, next: 7, expectedVersion: version)],
+                                eventCount: 2))
+                    }
+                    try expectEqual(stale.partitions, [p0], "the fenced partitions named by the error")
+                    _ = try expectFailure(.fenced, "a batch expecting the offset in another log") {
+                        try member.commit(
+                            CountBatch(
+                                deltas: ["soup": 2],
+                                offsets: [
+                                    p0: .init(
+                                        expected: 5, next: 7, expectedLogID: "log-b", expectedVersion: version + 2)
+                                ],
+                                eventCount: 2))
+                    }
+                    try expectEqual(try await storage.counts(), ["soup": 5], "counts after both refusals")
+                    try member.commit(
+                        CountBatch(
+                            deltas: ["soup": 2],
+                            offsets: [
+                                p0: .init(expected: 5, next: 7, expectedLogID: "log-a", expectedVersion: version + 2)
+                            ],
+                            eventCount: 2))
+                    try expectEqual(try await storage.counts(), ["soup": 7], "counts after the current batch")
                 }
             }
         }

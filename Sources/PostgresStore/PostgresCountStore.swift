@@ -36,6 +36,7 @@ public final class PostgresCountStore: CountStore {
             let group = self.group
             try session.transaction(context: "preparing the tables") { transaction throws(StoreError) in
                 try PostgresSchema.prepare(transaction)
+                try Self.verifyLedger(group, in: transaction, locking: false)
                 try Self.verifyGroup(group, in: transaction)
             }
         } catch {
@@ -61,6 +62,41 @@ public final class PostgresCountStore: CountStore {
                 + "events\(groups.isEmpty ? "" : " (offsets of group \(groups))"); a new group would count the log "
                 + "again (was CONSUMER_GROUP renamed?); see docs/operations.md "
                 + "(\"The counts and the offsets file disagree\")")
+    }
+
+    /// Checks the ledger (``PostgresSchema/createLedgerTable``): the counts belong to this group (or to none
+    /// yet), and the table holds the events the ledger says. A commit locks the row first (`locking`), so that
+    /// the table's sum, read after the lock, includes every other commit.
+    /// - Returns: The ledger's events.
+    /// - Throws: `inconsistent`, naming the owner or both figures and the way out.
+    @discardableResult
+    static func verifyLedger(
+        _ group: String, in transaction: PostgresSession.Transaction, locking: Bool
+    ) throws(StoreError) -> Int64 {
+        let row = try transaction.run(
+            locking
+                ? "SELECT owner_group, events FROM foodcount_ledger WHERE id = 1 FOR UPDATE"
+                : "SELECT owner_group, events FROM foodcount_ledger WHERE id = 1")
+        let (owner, events) = try PostgresSchema.decode((String?, Int64).self, row.first)
+        if let owner, owner != group {
+            throw StoreError(
+                code: .inconsistent,
+                message: "the counts in this database belong to consumer group '\(owner)', not '\(group)': a second "
+                    + "group would count every event again into the same table. Run the consumer with "
+                    + "CONSUMER_GROUP=\(owner), or give this group a database of its own; see docs/operations.md "
+                    + "(\"Another consumer group owns the counts\")")
+        }
+        let sum = try transaction.run("SELECT COALESCE(sum(count), 0)::bigint FROM food_counts")
+        let (counted) = try PostgresSchema.decode(Int64.self, sum.first)
+        guard counted == events else {
+            throw StoreError(
+                code: .inconsistent,
+                message: "the counts table holds \(counted) events, but the ledger recorded \(events): it was changed "
+                    + "behind the consumer (truncated, restored or edited), so the stored offsets no longer describe "
+                    + "its counts; stopping without committing. See docs/operations.md "
+                    + "(\"The counts and the offsets file disagree\")")
+        }
+        return events
     }
 
     /// Implements `CountStore.storedOffsets`.
@@ -105,6 +141,7 @@ public final class PostgresCountStore: CountStore {
         }
         let categories = deltas.keys.sorted()
         let counts = categories.map { deltas[$0] ?? 0 }
+        try verifyLedger(group, in: transaction, locking: true)
         // Partitions in a fixed order, so that members lock rows in the same order.
         var fenced: [SourcePartition] = []
         for (partition, advance) in batch.offsets.sorted(by: { $0.key < $1.key }) {
@@ -135,6 +172,13 @@ public final class PostgresCountStore: CountStore {
                 code: .fenced, message: "another member moved these partitions' offsets on; the batch is stale",
                 partitions: fenced)
         }
+        let added = counts.reduce(0, +)
+        try transaction.run(
+            """
+            UPDATE foodcount_ledger SET events = events + \(added), owner_group = COALESCE(owner_group, \(group)),
+                updated_at = now()
+            WHERE id = 1
+            """)
         guard !categories.isEmpty else { return }
         try transaction.run(
             """

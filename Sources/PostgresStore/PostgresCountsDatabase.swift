@@ -71,9 +71,11 @@ public final class PostgresCountsDatabase: Sendable {
             try PostgresSchema.prepare(transaction)
             // Waits for commits in flight, and keeps new ones out until the end: the deletes then see every
             // committed row, even should the rewrite lock have been lost (its session ended) during the recount.
-            try transaction.run("LOCK TABLE food_counts, foodcount_offsets IN SHARE ROW EXCLUSIVE MODE")
+            try transaction.run(
+                "LOCK TABLE food_counts, foodcount_offsets, foodcount_ledger IN SHARE ROW EXCLUSIVE MODE")
             try transaction.run("DELETE FROM food_counts")
             try transaction.run("DELETE FROM foodcount_offsets")
+            try transaction.run("UPDATE foodcount_ledger SET events = 0, owner_group = NULL WHERE id = 1")
             try PostgresCountStore.apply(batch, group: group, in: transaction)
         }
     }

@@ -30,6 +30,20 @@ public enum PostgresSchema {
         )
         """
 
+    /// The statement that creates the ledger: one row that says which consumer group counts into
+    /// `food_counts` (the group of the first commit) and how many events the table holds, kept in the same
+    /// transaction as every commit. A commit locks it first and compares the table with it, so that a
+    /// truncated, restored or edited counts table is noticed at the next commit, and a second group never
+    /// counts into the same table.
+    public static let createLedgerTable = """
+        CREATE TABLE IF NOT EXISTS foodcount_ledger (
+            id          INTEGER     NOT NULL PRIMARY KEY CHECK (id = 1),
+            owner_group TEXT,
+            events      BIGINT      NOT NULL,
+            updated_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+        )
+        """
+
     /// The name of the advisory lock every counting store holds shared while connected, and a rewrite of
     /// the counts exclusively (``PostgresRewriteLock``).
     static let countsLock = "foodcount.counts"
@@ -47,14 +61,16 @@ public enum PostgresSchema {
     /// and checks that existing ones have the expected columns.
     static func prepare(_ transaction: PostgresSession.Transaction) throws(StoreError) {
         try transaction.run("SELECT pg_advisory_xact_lock(hashtext('foodcount.schema'))")
-        for (table, create) in [("food_counts", createCountsTable), ("foodcount_offsets", createOffsetsTable)] {
+        for (table, create) in [
+            ("food_counts", createCountsTable), ("foodcount_offsets", createOffsetsTable),
+            ("foodcount_ledger", createLedgerTable),
+        ] {
             let exists = try transaction.run("SELECT to_regclass(\(table)) IS NOT NULL")
             if try !decode(Bool.self, exists.first) {
                 try transaction.run(PostgresQuery(unsafeSQL: create))
             }
         }
-        // Added after the table's first release: how many commits moved each offset (the fencing token).
-        try transaction.run("ALTER TABLE foodcount_offsets ADD COLUMN IF NOT EXISTS commits BIGINT NOT NULL DEFAULT 0")
+
         let rows = try transaction.run(
             """
             SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns
@@ -65,6 +81,10 @@ public enum PostgresSchema {
             let (table, column, type) = try decode((String, String, String).self, row)
             found[table, default: [:]][column] = type
         }
+        if found["foodcount_offsets"]?["commits"] == nil {  // added after the table's first release: the fencing token
+            try transaction.run("ALTER TABLE foodcount_offsets ADD COLUMN commits BIGINT NOT NULL DEFAULT 0")
+            found["foodcount_offsets"]?["commits"] = "bigint"
+        }
         for (table, columns) in requiredColumns.sorted(by: { $0.key < $1.key }) {
             for (column, type) in columns.sorted(by: { $0.key < $1.key }) where found[table]?[column] != type {
                 throw StoreError(
@@ -72,6 +92,14 @@ public enum PostgresSchema {
                     message: "table \(table) has no \(type) column '\(column)' (found \(found[table] ?? [:])); "
                         + "see docs/deployment.md")
             }
+        }
+        // A database counted into before the ledger existed is adopted as it is (the store's start checks the
+        // groups' offsets against the counts as before). Only when the row is missing: a role that may only read
+        // opens the store, and its commits fail as read-only.
+        let ledger = try transaction.run("SELECT EXISTS (SELECT 1 FROM foodcount_ledger WHERE id = 1)")
+        if try !decode(Bool.self, ledger.first) {
+            try transaction.run(
+                "INSERT INTO foodcount_ledger (id, events) SELECT 1, COALESCE(sum(count), 0) FROM food_counts")
         }
     }
 

@@ -73,7 +73,17 @@ extension SQLiteCountStore {
                     try CountsSchema.addColumnsIfMissing(db)
                     let hadLedger = try db.tableExists("counts_ledger", in: "consumer")
                     try db.execute(sql: CountsLedger.createTable)
+                    try CountsStamp.addColumnsIfMissing(db)
+                    try CountsStamp.stored(db).checkOwner(group, files: files)
                     notice = try verifyPairing(db, group: group, files: files, hadLedger: hadLedger)
+                    return .commit
+                }
+                // The counts were just proven to match the ledger: the version their file has now is the one the
+                // next commit expects. (Its own transaction: creating the counts table above writes the file.)
+                try db.inTransaction(.immediate) {
+                    var stamp = try CountsStamp.stored(db)
+                    stamp.countsVersion = files.counts.changeCounter()
+                    try stamp.store(db)
                     return .commit
                 }
                 return notice

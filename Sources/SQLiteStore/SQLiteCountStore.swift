@@ -132,10 +132,20 @@ public final class SQLiteCountStore: CountStore {
             try queue.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
                     try checkJournalModesInTransaction(db)
+                    // Under the write lock, before writing: who owns the counts, and which version of the counts
+                    // file the last commit left (a file restored in place under this consumer has another).
+                    var stamp = try CountsStamp.stored(db)
+                    try stamp.checkOwner(group, files: files)
+                    let version = files.counts.changeCounter()
+                    if let version { try stamp.checkVersion(version, files: files, db) }
                     var ledger = try CountsLedger.stored(db) ?? CountsLedger()
                     try applyDeltas(batch.deltas, to: &ledger, db)
                     try advanceOffsets(batch.offsets, db)
                     try ledger.store(db)
+                    stamp.owner = stamp.owner ?? group
+                    // The commit raises the counter by one when it writes the counts file.
+                    stamp.countsVersion = version.map { $0 + (batch.deltas.isEmpty ? 0 : 1) }
+                    try stamp.store(db)
                     return .commit
                 }
             }

@@ -37,7 +37,14 @@ final class CountStoreConformanceTests: XCTestCase {
 
     func testAStoreThatKeepsNoLogIDsFailsTheCommitAndReopenChecks() async {
         let violations = await violations(of: .keepsNoLogIDs)
-        XCTAssertEqual(violations, [.deltasAndOffsetsCommitTogether, .storedOffsetsSurviveAReopen])
+        XCTAssertEqual(
+            violations,
+            [.deltasAndOffsetsCommitTogether, .aBatchIsFencedWhenItsVersionOrLogIsStale, .storedOffsetsSurviveAReopen])
+    }
+
+    func testAStoreThatKeepsNoVersionsFailsTheVersionCheckOnly() async {
+        let violations = await violations(of: .keepsNoVersions)
+        XCTAssertEqual(violations, [.aBatchIsFencedWhenItsVersionOrLogIsStale])
     }
 
     func testTheFakeAloneBreaksNoRule() async {
@@ -90,6 +97,8 @@ private final class FlawedCountStore: CountStore, @unchecked Sendable {
         case forgetsOnReopen
         case reportsFailuresAsOther
         case keepsNoLogIDs
+        /// Reads offsets and log IDs only (the protocol's default `storedPositions`).
+        case keepsNoVersions
     }
 
     private let lock = NSLock()
@@ -117,6 +126,17 @@ private final class FlawedCountStore: CountStore, @unchecked Sendable {
         flaw == .keepsNoLogIDs ? [:] : try current.storedLogIDs(for: partitions)
     }
 
+    func storedPositions(for partitions: [SourcePartition]) throws(StoreError) -> [SourcePartition: StoredPosition] {
+        var positions = try current.storedPositions(for: partitions)
+        for (partition, position) in positions {
+            if flaw == .keepsNoLogIDs { positions[partition]?.logID = nil }
+            if flaw == .keepsNoVersions {
+                positions[partition] = StoredPosition(next: position.next, logID: position.logID)
+            }
+        }
+        return positions
+    }
+
     func commit(_ batch: CountBatch) throws(StoreError) {
         let store = current
         switch flaw {
@@ -132,7 +152,7 @@ private final class FlawedCountStore: CountStore, @unchecked Sendable {
             } catch  where error.code != .fenced {
                 throw StoreError(code: .other, message: error.message)
             }
-        case .forgetsOnReopen, .keepsNoLogIDs, nil:
+        case .forgetsOnReopen, .keepsNoLogIDs, .keepsNoVersions, nil:
             try store.commit(batch)
         }
     }

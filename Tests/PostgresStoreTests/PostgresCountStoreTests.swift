@@ -48,6 +48,50 @@ final class PostgresCountStoreTests: XCTestCase {
             try PostgresCountStore(configuration: .init(location: database.location, consumerGroup: "old")).close())
     }
 
+    func testTheFirstCommitsGroupOwnsTheCountsAndAnotherGroupIsRefusedAtItsCommitAndAtStart() throws {
+        let database = try PostgresTestDatabase()
+        defer { try? database.drop() }
+        let early = try PostgresCountStore(configuration: .init(location: database.location, consumerGroup: "b"))
+        defer { early.close() }
+        let owner = try PostgresCountStore(configuration: .init(location: database.location, consumerGroup: "a"))
+        try owner.commit(CountBatch(deltas: ["soup": 3], offsets: [p0: .init(expected: nil, next: 3)], eventCount: 3))
+        owner.close()
+
+        let p1 = SourcePartition(topic: "store", partition: 1)
+        XCTAssertThrowsError(
+            try early.commit(CountBatch(deltas: ["soup": 1], offsets: [p1: .init(expected: nil, next: 1)])),
+            "both groups would count every event"
+        ) { error in
+            XCTAssertEqual((error as? StoreError)?.code, .inconsistent, "\(error)")
+            XCTAssertTrue("\(error)".contains("belong to consumer group 'a', not 'b'"), "\(error)")
+        }
+        XCTAssertThrowsError(
+            try PostgresCountStore(configuration: .init(location: database.location, consumerGroup: "b"))
+        ) { error in
+            XCTAssertTrue("\(error)".contains("CONSUMER_GROUP=a"), "the way out: \(error)")
+        }
+        XCTAssertEqual(try database.execute("SELECT sum(count)::text FROM food_counts"), ["3"])
+    }
+
+    func testACountsTableTruncatedUnderARunningStoreIsRefusedAtTheNextCommit() throws {
+        let database = try PostgresTestDatabase()
+        defer { try? database.drop() }
+        let store = try PostgresCountStore(configuration: .init(location: database.location))
+        defer { store.close() }
+        try store.commit(CountBatch(deltas: ["soup": 7], offsets: [p0: .init(expected: nil, next: 7)], eventCount: 7))
+
+        _ = try database.execute("TRUNCATE food_counts")
+
+        XCTAssertThrowsError(
+            try store.commit(CountBatch(deltas: ["soup": 1], offsets: [p0: .init(expected: 7, next: 8)], eventCount: 1))
+        ) { error in
+            XCTAssertEqual((error as? StoreError)?.code, .inconsistent, "\(error)")
+            XCTAssertTrue("\(error)".contains("holds 0 events, but the ledger recorded 7"), "\(error)")
+        }
+        XCTAssertEqual(try database.execute("SELECT count(*)::text FROM food_counts"), ["0"], "nothing was committed")
+        XCTAssertEqual(try database.execute("SELECT next_offset::text FROM foodcount_offsets"), ["7"])
+    }
+
     func testAConnectionTheServerEndedIsOpenedAgainAndOneEndedMidCommitFailsAsTransientThenTheRetrySucceeds()
         throws
     {
@@ -231,7 +275,7 @@ final class PostgresCountStoreTests: XCTestCase {
             _ = try? database.execute("DROP OWNED BY \(role)")
             _ = try? database.executeOnServer("DROP ROLE IF EXISTS \(role)")
         }
-        try database.execute("GRANT SELECT ON food_counts, foodcount_offsets TO \(role)")
+        try database.execute("GRANT SELECT ON food_counts, foodcount_offsets, foodcount_ledger TO \(role)")
         var location = database.location
         location.username = role
         let reader = try PostgresCountStore(configuration: .init(location: location))

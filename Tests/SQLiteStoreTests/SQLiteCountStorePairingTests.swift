@@ -50,6 +50,49 @@ final class SQLiteCountStorePairingTests: XCTestCase {
         }
     }
 
+    func testACountsFileRestoredInPlaceUnderARunningStoreIsRefusedAtTheNextCommit() throws {
+        let store = try makeStore()
+        try store.commit(CountBatch(deltas: ["soup": 7], offsets: [p0: .init(expected: nil, next: 7)], eventCount: 7))
+        let backup = directory.appendingPathComponent("backup.db").path
+        try FileManager.default.copyItem(atPath: databasePath, toPath: backup)
+        try store.commit(CountBatch(deltas: ["soup": 3], offsets: [p0: .init(expected: 7, next: 10)], eventCount: 3))
+        let inode = try FileManager.default.attributesOfItem(atPath: databasePath)[.systemFileNumber] as? Int
+
+        // `cp backup.db foodcount.db`: the same inode, the old content (7 soups, while the offsets say 10).
+        let result = try ChildProcess.run("/bin/cp", [backup, databasePath])
+        XCTAssertEqual(result.status, 0, result.output)
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: databasePath)[.systemFileNumber] as? Int, inode)
+
+        XCTAssertThrowsError(
+            try store.commit(
+                CountBatch(deltas: ["soup": 1], offsets: [p0: .init(expected: 10, next: 11)], eventCount: 1))
+        ) { error in
+            XCTAssertEqual((error as? StoreError)?.code, .inconsistent, "\(error)")
+            XCTAssertTrue("\(error)".contains("changed behind the consumer"), "\(error)")
+            XCTAssertTrue("\(error)".contains("7 events"), "both figures: \(error)")
+        }
+        XCTAssertEqual(try makeStoreRefusal(), .inconsistent, "and the next start refuses the pair too")
+    }
+
+    func testACountsFileTouchedWithoutChangingItsCountsIsNotRefused() throws {
+        let store = try makeStore()
+        try store.commit(CountBatch(deltas: ["soup": 7], offsets: [p0: .init(expected: nil, next: 7)], eventCount: 7))
+        try sqlite(databasePath, "VACUUM;")  // rewrites the file: another change counter, the same counts
+
+        try store.commit(CountBatch(deltas: ["soup": 3], offsets: [p0: .init(expected: 7, next: 10)], eventCount: 3))
+        XCTAssertEqual(try store.storedOffsets(for: [p0]), [p0: 10])
+    }
+
+    /// The code a new store is refused with, if any.
+    private func makeStoreRefusal() throws -> StoreError.Code? {
+        do {
+            _ = try makeStore()
+            return nil
+        } catch let error as StoreError {
+            return error.code
+        }
+    }
+
     func testFreshFilesAndReopenedFilesOpen() throws {
         try countTen()
         XCTAssertEqual(try makeStore().storedOffsets(for: [p0]), [p0: 10])

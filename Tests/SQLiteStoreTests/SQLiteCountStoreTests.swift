@@ -74,10 +74,22 @@ final class SQLiteCountStoreTests: XCTestCase {
         }
     }
 
-    func testGroupsKeepSeparateOffsets() throws {
-        try makeStore(group: "a").commit(CountBatch(offsets: [p0: .init(expected: nil, next: 3)], eventCount: 3))
-        let other = try makeStore(group: "b")
-        XCTAssertEqual(try other.storedOffsets(for: [p0]), [:])
+    func testTheFirstCommitsGroupOwnsTheCountsAndAnotherGroupIsRefusedAtStartAndAtCommit() throws {
+        let early = try makeStore(group: "b")  // opened before anything was counted: admitted at start
+        try makeStore(group: "a").commit(
+            CountBatch(deltas: ["soup": 3], offsets: [p0: .init(expected: nil, next: 3)], eventCount: 3))
+
+        XCTAssertThrowsError(
+            try early.commit(CountBatch(deltas: ["soup": 1], offsets: [p1: .init(expected: nil, next: 1)]))
+        ) { error in
+            XCTAssertEqual((error as? StoreError)?.code, .inconsistent)
+            XCTAssertTrue("\(error)".contains("belong to consumer group 'a', not 'b'"), "\(error)")
+        }
+        XCTAssertThrowsError(try makeStore(group: "b")) { error in
+            XCTAssertEqual((error as? StoreError)?.code, .inconsistent)
+            XCTAssertTrue("\(error)".contains("CONSUMER_GROUP=a"), "the way out: \(error)")
+        }
+        XCTAssertEqual(try sqlite(databasePath, "SELECT sum(count) FROM food_counts"), "3", "b counted nothing")
     }
 
     func testRefusesAWALModeDatabaseAndSaysWhy() throws {
