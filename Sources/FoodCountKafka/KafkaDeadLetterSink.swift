@@ -37,7 +37,7 @@ public final class KafkaDeadLetterSink: DeadLetterSink {
 
     /// Creates a sink.
     /// - Parameters:
-    ///   - producer: The producer to write with; the sink does not close it.
+    ///   - producer: The producer to write with; ``close()`` destroys it.
     ///   - topic: The dead-letter topic.
     ///   - consumerGroup: The consumer group, recorded in a header.
     ///   - truncateTo: The value size kept when the broker refuses a letter as too large.
@@ -112,6 +112,13 @@ public final class KafkaDeadLetterSink: DeadLetterSink {
             headers.append(KafkaHeader(name: Header.truncatedFrom, string: String(original.count)))
         }
         return ProducerRecord(topic: topic, key: source.key, value: value, headers: headers)
+    }
+
+    /// Implements `DeadLetterSink.close`: gives unacknowledged letters a second, then destroys the producer,
+    /// joining its threads. Letters not acknowledged belong to a batch that was not committed: they are sent
+    /// again with it after the restart.
+    public func close() {
+        producer.destroy(closingWithin: .seconds(1))
     }
 
     private static func iso8601(milliseconds: Int64) -> String {

@@ -217,8 +217,12 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
         consumer.wakeup()
     }
 
-    /// Implements `EventSource.close`.
+    /// Implements `EventSource.close`: leaves the group (revocation goes through the listener), then destroys
+    /// the consumer's librdkafka handle, joining its threads, so that nothing of librdkafka reaches the
+    /// pipeline once it has stopped. Other users of ``consumer`` (the topic and lag monitors) get
+    /// `KafkaError.Code.closed` from then on.
     public func close() throws {
+        defer { consumer.destroy() }
         try consumer.close()
     }
 

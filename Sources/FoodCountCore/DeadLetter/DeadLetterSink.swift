@@ -15,9 +15,17 @@ public protocol DeadLetterSink: AnyObject, Sendable {
     /// - Returns: One entry per letter, in order: `nil` when acknowledged, else the error. Every failure is
     ///   treated as transient: the pipeline retries the failed letters and never skips them.
     func send(_ letters: [DeadLetter], deadline: ContinuousClock.Instant, shouldStop: () -> Bool) -> [(any Error)?]
+
+    /// Releases what the sink holds (a producer's client and its threads): the pipeline calls it once it has
+    /// stopped, before it says so, so that nothing of the sink's client runs past the pipeline. The default
+    /// does nothing.
+    func close()
 }
 
 extension DeadLetterSink {
+    /// Implements ``DeadLetterSink/close()`` for sinks that hold nothing: nothing.
+    public func close() {}
+
     /// Sends letters and waits for every acknowledgement, however long it takes.
     /// - Parameter letters: The letters, in offset order per partition.
     /// - Returns: One entry per letter, in order: `nil` when acknowledged, else the error.

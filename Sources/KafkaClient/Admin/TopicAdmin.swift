@@ -163,18 +163,24 @@ extension KafkaConsumer {
     /// Asks the group coordinator for a consumer group's state (another group than this consumer's, typically).
     /// Blocks up to `timeout`; safe from any thread.
     public func groupState(_ group: String, timeout: Duration) throws(KafkaError) -> ConsumerGroupState {
-        try TopicAdmin.groupState(group, timeout: timeout, on: handle, context)
+        try handleGuard.use("describe group") { () throws(KafkaError) in
+            try TopicAdmin.groupState(group, timeout: timeout, on: handle, context)
+        }
     }
 
     /// Asks the broker to describe topics. Blocks up to `timeout`; safe from any thread.
     /// - Returns: The description of each topic that exists; a topic the broker does not know is left out.
     public func describeTopics(_ topics: [String], timeout: Duration) throws(KafkaError) -> [String: TopicDescription] {
-        try TopicAdmin.describe(topics, timeout: timeout, on: handle, context)
+        try handleGuard.use("describe topics") { () throws(KafkaError) in
+            try TopicAdmin.describe(topics, timeout: timeout, on: handle, context)
+        }
     }
 
     /// Creates a topic (an existing one is not an error). Blocks up to `timeout`; safe from any thread.
     public func createTopic(_ topic: String, partitions: Int, timeout: Duration) throws(KafkaError) {
-        try TopicAdmin.create(topic, partitions: partitions, timeout: timeout, on: handle, context)
+        try handleGuard.use("create a topic") { () throws(KafkaError) in
+            try TopicAdmin.create(topic, partitions: partitions, timeout: timeout, on: handle, context)
+        }
     }
 }
 
@@ -182,11 +188,15 @@ extension KafkaProducer {
     /// Asks the broker to describe topics. Blocks up to `timeout`; safe from any thread.
     /// - Returns: The description of each topic that exists; a topic the broker does not know is left out.
     public func describeTopics(_ topics: [String], timeout: Duration) throws(KafkaError) -> [String: TopicDescription] {
-        try TopicAdmin.describe(topics, timeout: timeout, on: handle, context)
+        try handleGuard.use("describe topics") { () throws(KafkaError) in
+            try TopicAdmin.describe(topics, timeout: timeout, on: handle, context)
+        }
     }
 
     /// Creates a topic (an existing one is not an error). Blocks up to `timeout`; safe from any thread.
     public func createTopic(_ topic: String, partitions: Int, timeout: Duration) throws(KafkaError) {
-        try TopicAdmin.create(topic, partitions: partitions, timeout: timeout, on: handle, context)
+        try handleGuard.use("create a topic") { () throws(KafkaError) in
+            try TopicAdmin.create(topic, partitions: partitions, timeout: timeout, on: handle, context)
+        }
     }
 }

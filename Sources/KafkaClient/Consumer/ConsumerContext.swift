@@ -155,6 +155,7 @@ let statisticsCallback:
         _, json, _, opaque in
         guard let json, let opaque else { return 0 }
         let context = Unmanaged<ClientContext>.fromOpaque(opaque).takeUnretainedValue()
+        guard !context.silenced.load(ordering: .acquiring) else { return 0 }
         (context as? ConsumerContext)?.statisticsHandler?(String(cString: json))
         return 0
     }
@@ -166,6 +167,7 @@ let offsetCommitCallback:
     ) -> Void = { _, err, _, opaque in
         guard err != RD_KAFKA_RESP_ERR_NO_ERROR, err != RD_KAFKA_RESP_ERR__NO_OFFSET, let opaque else { return }
         let context = Unmanaged<ClientContext>.fromOpaque(opaque).takeUnretainedValue()
+        guard !context.silenced.load(ordering: .acquiring) else { return }
         context.logger.warning(
             "Kafka offset commit failed: \(KafkaError(code: .commit, rdKafka: err, context: "commit"))")
     }

@@ -27,7 +27,11 @@ extension KafkaConsumer {
     /// it for an assigned partition; use ``freshWatermarks(for:)``.
     /// - Parameter partition: The partition.
     public func cachedWatermarks(for partition: TopicPartition) -> (low: Int64, high: Int64)? {
-        KafkaClient.cachedWatermarks(handle, partition)
+        let handle = self.handle
+        return
+            (try? handleGuard.use("read watermarks") { () throws(KafkaError) in
+                KafkaClient.cachedWatermarks(handle, partition)
+            }) ?? nil
     }
 
     /// The watermarks of an assigned partition from a fetch response that arrived after its assignment, or

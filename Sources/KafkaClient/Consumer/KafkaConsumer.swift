@@ -15,6 +15,8 @@ public final class KafkaConsumer: @unchecked Sendable {
     private let contextReference: Unmanaged<ClientContext>
     private let logger: Logger
     private let state = Mutex<State>(.open)
+    /// Keeps the handle alive while other threads use it (admin queries, watermarks), and destroys it once.
+    let handleGuard = HandleGuard()
     private var buffer: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>
     private var bufferCapacity: Int
     private var topicNames: [OpaquePointer: String] = [:]
@@ -62,13 +64,25 @@ public final class KafkaConsumer: @unchecked Sendable {
     }
 
     deinit {
-        if state.withLock({ $0 == .open }) {
-            _ = rd_kafka_consumer_close(client)
-        }
-        rd_kafka_queue_destroy(queue)
-        rd_kafka_destroy(client)
-        contextReference.release()
+        destroy()
         buffer.deallocate()
+    }
+
+    /// Leaves the group if it has not (``close()``), then frees librdkafka's handle once the calls other
+    /// threads have in progress return, and joins librdkafka's threads: nothing of librdkafka reaches Swift
+    /// once this returns, and every later call throws ``KafkaError/Code/closed``. Call it before the process
+    /// exits (`deinit` calls it too, but may run too late: during the exit itself). Idempotent; blocks.
+    public func destroy() {
+        handleGuard.destroy {
+            if state.withLock({ $0 == .open }) {
+                state.withLock { $0 = .closed }
+                _ = rd_kafka_consumer_close(client)
+            }
+            context.silenced.store(true, ordering: .releasing)
+            rd_kafka_queue_destroy(queue)
+            rd_kafka_destroy(client)
+            contextReference.release()
+        }
     }
 
     /// Joins the group and subscribes to topics.
@@ -271,8 +285,11 @@ public final class KafkaConsumer: @unchecked Sendable {
     ) throws(KafkaError) -> (low: Int64, high: Int64) {
         var low: Int64 = -1
         var high: Int64 = -1
-        let err = rd_kafka_query_watermark_offsets(
-            client, partition.topic, partition.partition, &low, &high, Int32(timeout.milliseconds))
+        let client = self.client
+        let err = try handleGuard.use("query watermarks") { () throws(KafkaError) in
+            rd_kafka_query_watermark_offsets(
+                client, partition.topic, partition.partition, &low, &high, Int32(timeout.milliseconds))
+        }
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
             throw KafkaError(
                 code: .query, rdKafka: err, context: "query watermarks", topic: partition.topic,

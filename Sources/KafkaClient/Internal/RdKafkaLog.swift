@@ -32,6 +32,9 @@ enum RdKafkaLog {
 class ClientContext: @unchecked Sendable {
     /// Where librdkafka's own log lines go.
     let logger: Logger
+    /// Whether the client is being destroyed: its callbacks then return at once, so that nothing of
+    /// librdkafka (a log line from a thread it is joining) reaches Swift any more.
+    let silenced = Atomic(false)
     /// A failure that retrying cannot fix, once librdkafka reported one: the broker refused the client's
     /// credentials (SASL) or its TLS handshake. librdkafka would retry it forever; the client stops instead.
     let connectionRefusal = Mutex<KafkaError?>(nil)
@@ -75,6 +78,7 @@ let rdKafkaErrorCallback:
         Void = { _, err, reason, opaque in
             guard let opaque else { return }
             let context = Unmanaged<ClientContext>.fromOpaque(opaque).takeUnretainedValue()
+            guard !context.silenced.load(ordering: .acquiring) else { return }
             context.noteError(rd_kafka_resp_err_t(rawValue: err), reason.map { String(cString: $0) } ?? "")
         }
 
@@ -84,6 +88,7 @@ let rdKafkaLogCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CCh
     client, level, facility, buffer in
     guard let client, let opaque = rd_kafka_opaque(client) else { return }
     let sink = Unmanaged<ClientContext>.fromOpaque(opaque).takeUnretainedValue()
+    guard !sink.silenced.load(ordering: .acquiring) else { return }
     let facilityText = facility.map { String(cString: $0) } ?? "?"
     let text = buffer.map { String(cString: $0) } ?? ""
     sink.logger.log(

@@ -57,9 +57,19 @@ public final class KafkaProducer: @unchecked Sendable {
     }
 
     deinit {
-        close(timeout: .seconds(10))
-        rd_kafka_destroy(client)
-        contextReference.release()
+        destroy()
+    }
+
+    /// Closes the producer if it is open (``close(timeout:)``), then frees librdkafka's handle once the calls
+    /// other threads have in progress return, and joins librdkafka's threads: nothing of librdkafka reaches
+    /// Swift once this returns. Call it before the process exits. Idempotent; blocks.
+    public func destroy(closingWithin timeout: Duration = .seconds(10)) {
+        close(timeout: timeout)
+        handleGuard.destroy {
+            context.silenced.store(true, ordering: .releasing)
+            rd_kafka_destroy(client)
+            contextReference.release()
+        }
     }
 
     /// Queues a message and returns at once; `onDelivery` is called with the broker's answer.
@@ -72,18 +82,27 @@ public final class KafkaProducer: @unchecked Sendable {
         guard !closed.withLock({ $0 }) else { throw KafkaError(code: .closed, message: "send on a closed producer") }
         if let refusal = connectionRefusal { throw refusal }
         let box = Unmanaged.passRetained(DeliveryBox(onDelivery))
-        var waited = 0
-        while true {
-            let error = produce(record, opaque: box.toOpaque())
-            guard let error else { return }
-            if error.rdKafkaCode == RD_KAFKA_RESP_ERR__QUEUE_FULL.rawValue, waited < 30_000 {
-                usleep(1_000)  // the polling thread drains the queue meanwhile
-                waited += 1
-                continue
+        let failure: KafkaError?
+        do {
+            failure = try handleGuard.use("send") { () throws(KafkaError) -> KafkaError? in
+                var waited = 0
+                while true {
+                    let error = produce(record, opaque: box.toOpaque())
+                    guard let error else { return nil }
+                    if error.rdKafkaCode == RD_KAFKA_RESP_ERR__QUEUE_FULL.rawValue, waited < 30_000 {
+                        usleep(1_000)  // the polling thread drains the queue meanwhile
+                        waited += 1
+                        continue
+                    }
+                    return error
+                }
             }
-            box.release()
-            throw error
+        } catch {
+            failure = error
         }
+        guard let failure else { return }
+        box.release()
+        throw failure
     }
 
     /// Sends a message and waits for the broker's acknowledgement.
@@ -138,6 +157,9 @@ public final class KafkaProducer: @unchecked Sendable {
             usleep(2_000)  // the polling thread serves delivery reports
         }
     }
+
+    /// Keeps the handle alive while threads use it, and destroys it once.
+    let handleGuard = HandleGuard()
 
     /// Flushes outstanding messages, then stops the polling thread. Idempotent.
     /// - Parameter timeout: The longest to wait for outstanding messages.
