@@ -27,7 +27,8 @@ public final class KafkaTopicMonitor: Service, Sendable {
     }
 
     private let consumer: KafkaConsumer
-    private let topic: String
+    /// The topic it watches.
+    public let topic: String
     private let createPartitions: Int?
     private let interval: Duration
     private let logger: Logger

@@ -26,6 +26,7 @@ public final class InMemoryEventSource: EventSource, @unchecked Sendable {
         var committed: [SourcePartition: Int64] = [:]
         var paused: Set<SourcePartition> = []
         var seeks: [[SourcePartition: PartitionStart]] = []
+        var boundsQueries: [[SourcePartition]] = []
         var woken = false
         var closed = false
         var started = false
@@ -121,6 +122,8 @@ public final class InMemoryEventSource: EventSource, @unchecked Sendable {
     public var pollCount: Int { state.withLock { $0.pollCount } }
     /// Every move the pipeline asked for, in order.
     public var seeks: [[SourcePartition: PartitionStart]] { state.withLock { $0.seeks } }
+    /// Every question of log bounds the pipeline asked, by its partitions, in order.
+    public var boundsQueries: [[SourcePartition]] { state.withLock { $0.boundsQueries } }
 
     /// Whether every assigned partition has been read to its end.
     public var isDrained: Bool {
@@ -174,12 +177,14 @@ public final class InMemoryEventSource: EventSource, @unchecked Sendable {
         }
     }
 
-    /// Implements `EventSource.logBounds`: where each log begins and ends now.
+    /// Implements `EventSource.logBounds`: where each log begins and ends now, and its identity.
     public func logBounds(of partitions: [SourcePartition]) throws -> [SourcePartition: LogBounds] {
         state.withLock { state in
-            partitions.reduce(into: [:]) { bounds, partition in
+            state.boundsQueries.append(partitions.sorted())
+            return partitions.reduce(into: [:]) { bounds, partition in
                 bounds[partition] = LogBounds(
-                    start: state.logStarts[partition] ?? 0, end: Int64(state.logs[partition]?.count ?? 0))
+                    start: state.logStarts[partition] ?? 0, end: Int64(state.logs[partition]?.count ?? 0),
+                    logID: state.logIDs[partition])
             }
         }
     }

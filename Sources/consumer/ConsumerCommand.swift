@@ -115,20 +115,24 @@ struct ConsumerCommand: AsyncParsableCommand {
         } catch {
             outcome = .failure(error)
         }
-        if let deadLetterProducer {
-            // Closing flushes and joins a thread: keep that blocking work off the cooperative pool. Whatever
-            // is still unacknowledged belongs to a batch that was not committed and is sent again on the
-            // next start, so the close waits briefly, not the producer's 10 s.
-            await withCheckedContinuation { continuation in
-                Thread {
-                    deadLetterProducer.close(timeout: .seconds(1))
-                    continuation.resume()
-                }.start()
-            }
+        // The pipeline destroyed both clients when it stopped (its source's consumer, its sink's producer); a
+        // pipeline that never ran did not. Destroying joins librdkafka's threads, so nothing of librdkafka runs
+        // while the process exits (docs/design.md, "Teardown"). Blocking work: off the cooperative pool.
+        await withCheckedContinuation { continuation in
+            Thread {
+                source.consumer.destroy()
+                deadLetterProducer?.destroy(closingWithin: .seconds(1))
+                continuation.resume()
+            }.start()
         }
         if case .failure(let error) = outcome {
             FileHandle.standardError.write(Data("consumer: error: \(error)\n".utf8))
-            throw ExitCode((error as? KafkaError)?.code == .authentication ? 2 : 1)
+            // A refusal to count (credentials, counts of another group or changed behind the consumer, a new log
+            // refused) is the operator's to resolve, as at start; anything else may pass with a restart.
+            let refused =
+                (error as? KafkaError)?.code == .authentication || (error as? StoreError)?.code == .inconsistent
+                || (error as? PipelineError)?.code == .newLogRefused
+            throw ExitCode(refused ? 2 : 1)
         }
     }
 }

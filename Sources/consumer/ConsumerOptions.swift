@@ -89,6 +89,12 @@ struct ConsumerOptions: ParsableArguments {
 
     @Option(
         help:
+            "What a partition whose log is a new one (its topic ID changed: a topic recreated, or moved by MirrorMaker) does: count (from the new log's beginning, with a warning naming both IDs) or refuse (stop; foodcount rebuild recounts) (env ON_NEW_LOG; default \(Self.pipeline.onNewLog.rawValue))."
+    )
+    var onNewLog: String?
+
+    @Option(
+        help:
             "librdkafka statistics interval in milliseconds, for health checks (env STATS_INTERVAL_MS; default \(Defaults.statisticsIntervalMilliseconds))."
     )
     var statsIntervalMs: Int?

@@ -83,6 +83,12 @@ extension ConsumerOptions {
             flag: batchIdleMs, "--batch-idle-ms", "BATCH_IDLE_MS", in: 0...3_600_000,
             default: pipeline.idleFlushDelay?.wholeMilliseconds ?? 0)
         pipeline.idleFlushDelay = idle == 0 ? nil : .milliseconds(idle)
+        if let onNewLog {
+            pipeline.onNewLog = try Settings.choice(
+                onNewLog, named: "--on-new-log", as: CountingPipeline.NewLogPolicy.self)
+        } else if let policy = try settings.choice("ON_NEW_LOG", as: CountingPipeline.NewLogPolicy.self) {
+            pipeline.onNewLog = policy
+        }
         pipeline.retryBudget = .milliseconds(
             try settings.int(
                 flag: retryBudgetMs, "--retry-budget-ms", "RETRY_BUDGET_MS", in: 1...86_400_000,

@@ -27,7 +27,7 @@ struct Readiness: Sendable {
     func report() -> Report {
         let connection = source.connectionHealth(maxIdle: .seconds(10))
         let report = Self.report(
-            health: pipeline.health, topicExists: topicMonitor.status != .missing,
+            health: pipeline.health, topic: topicMonitor.topic, topicExists: topicMonitor.status != .missing,
             brokerReachable: connection.brokerReachable, inGroup: connection.inGroup)
         readyGauge.record(report.failing.isEmpty ? 1 : 0)
         return report
@@ -36,10 +36,13 @@ struct Readiness: Sendable {
     /// Combines the pipeline's failing checks with the Kafka ones, which come right after `pipeline_running`.
     /// - Parameters:
     ///   - health: The pipeline's health.
+    ///   - topic: The consumed topic, named by the reason.
     ///   - topicExists: Whether the topic exists (or is not known to be missing).
     ///   - brokerReachable: Whether a broker answered lately.
     ///   - inGroup: Whether the consumer is a member of its group.
-    static func report(health: PipelineHealth, topicExists: Bool, brokerReachable: Bool, inGroup: Bool) -> Report {
+    static func report(
+        health: PipelineHealth, topic: String, topicExists: Bool, brokerReachable: Bool, inGroup: Bool
+    ) -> Report {
         var kafka: [String] = []
         if !topicExists { kafka.append("topic_exists") }
         if !brokerReachable { kafka.append("broker_reachable") }
@@ -48,9 +51,9 @@ struct Readiness: Sendable {
         failing.insert(contentsOf: kafka, at: health.isRunning ? 0 : 1)
         let reason: String? =
             switch failing.first {
-            case "topic_exists": "the topic does not exist (see the consumer's log)"
+            case "topic_exists": "topic '\(topic)' does not exist (see the consumer's log)"
             case "topic_recreated":
-                "topic '\(health.awaitingRecreatedTopic ?? "")' was deleted and created again; rejoining the group to take its new partitions"
+                "topic '\(health.awaitingRecreatedTopic ?? "")' was deleted and created again; committing what was read from its old logs, then counting the new ones from their beginning"
             default: health.lastError
             }
         return Report(failing: failing, reason: reason)

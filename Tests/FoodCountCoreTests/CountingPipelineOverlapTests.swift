@@ -57,7 +57,7 @@ final class CountingPipelineOverlapTests: XCTestCase {
     func testADueBatchStopsPollingAtMaxPendingEventsUntilTheCommitInFlightIsDone() {
         let store = InMemoryCountStore()
         let run = heldPipeline(records: 150, store: store)
-        XCTAssertEqual(run.pipeline.configuration.maxPendingEvents, 100)
+        XCTAssertEqual(run.pipeline.machine.schedule.rules.maxPendingEvents, 100)
         var polledWhenWaiting: Int?
         run.commits.onWait = { batch in
             polledWhenWaiting = polledWhenWaiting ?? run.statistics.recordsPolled

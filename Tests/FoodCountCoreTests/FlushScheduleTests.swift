@@ -127,7 +127,8 @@ final class FlushScheduleTests: XCTestCase {
         XCTAssertEqual(schedule.decide(pending(3), now: clock.now), .poll, "below max pending it keeps filling")
         XCTAssertEqual(schedule.state, .committing(pendingDue: true))
 
-        schedule.pollEnded(visited: 4, began: clock.now, caughtUp: false, now: clock.now)  // a trickle: no longer caught up
+        // A trickle: no longer caught up.
+        schedule.pollEnded(visited: 4, began: clock.now, caughtUp: false, now: clock.now)
         XCTAssertEqual(schedule.decide(pending(7), now: clock.now), .poll)
         schedule.commitSucceeded()
         XCTAssertEqual(schedule.state, .due)

@@ -27,12 +27,13 @@ struct ConsumerHarness {
     var database: String { directory.appendingPathComponent("foodcount.db").path }
     var consumerDatabase: String { directory.appendingPathComponent("foodcount-consumer.db").path }
 
-    init(prefix: String, partitions: Int) throws {
-        broker = try TestEnvironment.broker
+    /// Creates a topic on `broker` (the shared one by default) and a folder for the databases.
+    init(prefix: String, partitions: Int, broker: String? = nil) throws {
+        self.broker = try broker ?? TestEnvironment.broker
         topic = TestEnvironment.uniqueTopic(prefix)
         group = "\(prefix)-\(topic)"
         directory = try TestEnvironment.temporaryDirectory(prefix)
-        try TestEnvironment.createTopic(topic, partitions: partitions)
+        try TestEnvironment.createTopic(topic, partitions: partitions, broker: self.broker)
     }
 
     /// Starts one consumer process.

@@ -71,7 +71,8 @@ extension PipelineMachine {
 
     /// The source could not carry out a command. A partition it could not move continues from its stored
     /// offset, as a fenced one does; a re-subscription is tried again a second later.
-    package mutating func sourceCommandFailed(_ command: SourceCommand, error: any Error, now: Instant) {
+    package mutating func sourceCommandCarriedOut(_ command: SourceCommand, error: (any Error)?, now: Instant) {
+        guard let error else { return }
         switch command {
         case .seek(let moves, _):
             let partitions = ownership.fence(Array(moves.keys))
@@ -127,8 +128,9 @@ extension PipelineMachine {
     }
 
     /// What a fact does. None moves a partition by itself: an out-of-range report is checked against the
-    /// log's bounds first, a watermark below the position is only noted, a changed topic ID makes the member
-    /// rejoin the group (or fails the pipeline when new logs are refused).
+    /// log's bounds first, a watermark below the position is only noted (and the log's identity checked), a
+    /// changed topic ID moves owned partitions to the new logs after a flush (or fails the pipeline when new
+    /// logs are refused).
     private mutating func learned(_ fact: SourceFact, now: Instant) {
         switch fact {
         case .outOfRange(let partition):

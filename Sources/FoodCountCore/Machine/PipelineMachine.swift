@@ -5,7 +5,7 @@ import Logging
 /// It owns the pending batch, the commit in flight, the partitions (``Ownership``) with their positions, and
 /// the flush schedule (``FlushSchedule``). It does no I/O, takes no lock and reads no clock: the executor
 /// (`CountingPipeline`) asks it for the ``nextAction(now:)``, carries the action out, and tells it what came
-/// of it through the event methods. So every rule is tested by stepping the machine (`PipelineMachineTests`),
+/// of it through the event methods. So every rule is tested by stepping it (`PipelinePositionsTests` and the `CountingPipeline*Tests`),
 /// and the simulator (`FoodCountTesting`) drives it through schedules no broker can stage. The rules, one
 /// per row with the test that holds each, are the tables in `docs/design.md` ("The pipeline machine",
 /// "Positions").

@@ -46,11 +46,13 @@ extension MetricDefinition {
         help:
             "Commits fenced because a stored offset moved on without this member; it continues from the stored offset."
     )
-    /// `foodcount_log_resets_total{reason}`: `topic_recreated`, `log_truncated`, `beyond_log_end` or
-    /// `offset_out_of_range`.
+    /// `foodcount_log_resets_total{reason}`: `offset_out_of_range` (the broker refused a position; asked
+    /// where the log begins and ends), then `topic_recreated`, `log_truncated` or `log_start_moved` for the
+    /// move the machine made (`docs/design.md`, "Positions").
     public static let logResets = MetricDefinition(
         "foodcount_log_resets_total", .counter,
-        help: "Partitions restarted because their log was recreated, reset or truncated, by reason.",
+        help:
+            "Partition positions moved other than by counting, by reason: offset_out_of_range (refused by the broker), topic_recreated, log_truncated, log_start_moved (retention removed records before they were counted).",
         labels: ["reason"])
     /// `foodcount_ready`: the consumer's `/readyz` as a number.
     public static let ready = MetricDefinition(

@@ -1,14 +1,9 @@
-import Logging
-
 extension CountingPipeline {
     /// Counts or drops a run of records of one partition, as the machine admits it.
     func process(_ run: any SourceRun) {
         confinement.assertConfined("process")
         let partition = run.partition
         guard case .count(let floor) = machine.admit(partition) else {
-            if let onRunDropped, run.count > 0 {
-                onRunDropped(partition, run.makeRecord(at: 0).offset, run.makeRecord(at: run.count - 1).offset)
-            }
             return recorder.consumed(run.count, from: partition, dropped: run.count)
         }
         let outcome = counter.count(run, floor: floor, into: &machine.pending.aggregator)
@@ -19,22 +14,7 @@ extension CountingPipeline {
         }
     }
 
-    /// Tells the source what the machine decided; a move it cannot make goes back.
-    func tell(_ command: SourceCommand) {
-        do {
-            switch command {
-            case .commitOffsets(let offsets): source.commit(offsets)
-            case .pause(let partitions): source.pause(partitions)
-            case .resume(let partitions): source.resume(partitions)
-            case .seek(let moves, _): try source.seek(moves)
-            }
-        } catch {
-            machine.sourceCommandFailed(command, error: error, now: clock.now)
-        }
-    }
-
-    /// Partitions were assigned (inside a poll): the machine reads their stored offsets and says where each
-    /// starts.
+    /// Partitions were assigned (inside a poll): the machine reads their stored positions and starts them.
     func partitionsAssigned(
         _ partitions: [SourcePartition], logIDs: [SourcePartition: String]
     ) -> [SourcePartition: PartitionStart] {
@@ -43,15 +23,14 @@ extension CountingPipeline {
         return runCallback()
     }
 
-    /// Partitions are revoked (inside a poll, or the source's close): their work is committed or dropped
-    /// before this returns.
+    /// Partitions are revoked (in a poll, or the source's close): their work is committed or dropped first.
     func partitionsRevoked(_ partitions: [SourcePartition], lost: Bool) {
         confinement.assertConfined("partitionsRevoked")
         machine.revoked(partitions, lost: lost, now: clock.now)
         _ = runCallback()
     }
 
-    /// Carries out the machine's actions until the rebalance callback in progress ends.
+    /// Carries out the machine's actions until the rebalance callback ends.
     private func runCallback() -> [SourcePartition: PartitionStart] {
         while true {
             tellStop()

@@ -2,51 +2,34 @@ import Logging
 
 /// Reads records from a source, decodes them, aggregates a batch and commits it with its offsets, exactly once.
 ///
-/// The pipeline is the executor of a ``PipelineMachine``, which makes every decision: when to commit, where
-/// each partition starts and moves, what a commit's outcome, a rebalance or a fact of the source does. The
-/// pipeline only carries out the machine's actions (polls, commits, reads, moves, logs) and tells it what
-/// came of them. It runs on one dedicated thread (``run()`` blocks), while a commit worker writes the
-/// previous batch. See `docs/design.md` and `docs/operations.md`.
+/// It executes a pure `PipelineMachine`, which makes every decision, and tells it what came of each action
+/// (`docs/design.md`, "The pipeline machine"). A commit worker writes the previous batch meanwhile.
 public final class CountingPipeline: @unchecked Sendable {
     let source: any EventSource
     let store: any CountStore
-    /// Logs and keeps the records that cannot be counted, and sends them.
-    let courier: DeadLetterCourier
-    let configuration: Configuration
+    let courier: DeadLetterCourier  // logs, keeps and sends the records that cannot be counted
     let logger: Logger
-    /// Whether a stop was asked for, and whether it gives up retrying. Safe from any thread.
+    /// Whether a stop was asked for, and whether it gives up retrying; statistics, health and metrics.
     let stop = StopRequest()
-    /// Statistics, health and metrics, recorded together.
     let recorder = PipelineRecorder()
-    /// Everything below is confined to the pipeline's thread (asserted in debug builds).
+    /// Everything below is confined to the pipeline's thread (asserted in debug builds); the source holds
+    /// `events`, which forwards its rebalance callbacks, weakly.
     let confinement = ThreadConfinement("CountingPipeline")
     let committer: any CommitRunner
     let clock: any PipelineClock
-    /// Receives the source's rebalance callbacks; the source holds it weakly.
     let events = PartitionEvents()
-    var machine: PipelineMachine
+    /// The decisions (read by the simulator and the step driver; pipeline thread only).
+    package var machine: PipelineMachine
     var counter: RecordCounter
-    /// The stop the machine was told of.
     private var stopTold = StopLevel.none
-    /// Sees every record the machine asks for, after the recorder (the simulator keeps what was skipped).
+    /// Sees every record after the recorder (the simulator's ledger keeps what was skipped).
     package var onRecord: ((PipelineRecord) -> Void)?
-    /// Sees every run the machine refused at admission, by its first and last offsets (for the simulator).
-    package var onRunDropped: ((SourcePartition, Int64, Int64) -> Void)?
 
-    /// Creates a pipeline.
-    /// - Parameters:
-    ///   - source: Where records come from.
-    ///   - store: Where counts and offsets go.
-    ///   - decoder: Turns record values into events.
-    ///   - deadLetterSink: Where records that cannot be counted go; `nil` only logs and skips them.
-    ///   - configuration: Batching and retry settings.
-    ///   - logger: Where the pipeline logs.
+    /// Creates a pipeline that reads `source`, decodes with `decoder` and commits to `store`; records that
+    /// cannot be counted go to `deadLetterSink` (`nil` only logs and skips them).
     public convenience init(
-        source: any EventSource,
-        store: any CountStore,
-        decoder: any EventDecoder = JSONEventDecoder(),
-        deadLetterSink: (any DeadLetterSink)? = nil,
-        configuration: Configuration = .init(),
+        source: any EventSource, store: any CountStore, decoder: any EventDecoder = JSONEventDecoder(),
+        deadLetterSink: (any DeadLetterSink)? = nil, configuration: Configuration = .init(),
         logger: Logger = Logger(label: "foodcount.pipeline")
     ) {
         self.init(
@@ -65,7 +48,6 @@ public final class CountingPipeline: @unchecked Sendable {
         self.store = store
         self.counter = RecordCounter(decoder: decoder)
         self.courier = DeadLetterCourier(sink: deadLetterSink, logger: logger, recorder: recorder)
-        self.configuration = configuration
         self.logger = logger
         self.clock = clock
         self.machine = PipelineMachine(settings: .init(configuration), seed: seed)
@@ -75,30 +57,20 @@ public final class CountingPipeline: @unchecked Sendable {
         events.pipeline = self
     }
 
-    /// Whether the pipeline has nothing left to do but poll: nothing pending or in flight, no partition to
-    /// move or check (pipeline thread only).
-    package var isIdle: Bool { machine.isIdle }
-
-    /// The machine's state in a line, for diagnostics (pipeline thread only).
-    package var machineSummary: String { machine.summary }
-
     /// What the pipeline has done so far. Safe from any thread.
     public var statistics: PipelineStatistics { recorder.statistics }
-
     /// The pipeline's health now. Safe from any thread.
     public var health: PipelineHealth { recorder.health }
 
-    /// Asks ``run()`` to flush, leave the group and return. Safe from any thread.
-    /// - Parameter abandonRetries: Also give up retrying a failing store at once (the batch is then
-    ///   not committed, which loses nothing: its offsets are not stored either).
+    /// Asks ``run()`` to flush, leave the group and return; `abandonRetries` also gives up retrying a failing
+    /// store at once (the batch is not committed, which loses nothing: nor are its offsets). Safe from any thread.
     public func requestStop(abandonRetries: Bool = false) {
         stop.request(abandoningRetries: abandonRetries)
         source.wakeup()
     }
 
-    /// Runs until ``requestStop(abandonRetries:)``, then flushes, closes the source and returns.
-    /// Blocks the calling thread; run it on a dedicated thread.
-    /// - Throws: A source error, or a store error that retrying cannot fix.
+    /// Runs until ``requestStop(abandonRetries:)``, then flushes, closes the source and returns. Blocks the
+    /// calling thread. Throws a source error, or a store error that retrying cannot fix.
     public func run() throws {
         try begin()
         while try step() {}
@@ -112,10 +84,8 @@ public final class CountingPipeline: @unchecked Sendable {
         recorder.running(true)
     }
 
-    /// Carries out the machine's next action, and the log lines and records queued before it (so that a
-    /// step is the same whatever the logger's level).
-    /// - Returns: `false` once the pipeline has stopped.
-    /// - Throws: What failed the pipeline, once it has stopped.
+    /// Carries out the machine's next action, after the log lines and records queued before it.
+    /// - Returns: `false` once the pipeline has stopped; throws what failed it.
     @discardableResult
     package func step() throws -> Bool {
         if let outcome = committer.takeOutcome(waiting: false) { machine.commitFinished(outcome, now: clock.now) }
@@ -127,6 +97,7 @@ public final class CountingPipeline: @unchecked Sendable {
         }
         switch action {
         case .finish, .fail:
+            courier.sink?.close()  // the source closed already: nothing of either runs past this line
             recorder.running(false)
             logger.info("pipeline stopped", metadata: ["statistics": "\(statistics)"])
             if case .fail(let error) = action { throw error }
@@ -167,15 +138,14 @@ public final class CountingPipeline: @unchecked Sendable {
         case .sleep(let deadline):
             clock.sleep(until: deadline) { stop.isAbandoning }
         case .tellSource(let command):
-            tell(command)
+            machine.sourceCommandCarriedOut(command, error: source.carryOut(command), now: clock.now)
         case .record(let record):
             recorder.record(record)
             onRecord?(record)
         case .log(let entry):
             logger.log(level: entry.level, entry.message, metadata: entry.metadata)
         case .closeSource:
-            let closed = Result { try source.close() }
-            machine.sourceClosed(error: closed.failure, now: clock.now)
+            machine.sourceClosed(error: Result { try source.close() }.failure, now: clock.now)
         case .endCallback, .finish, .fail:
             preconditionFailure("\(action) is not carried out here")
         }
@@ -183,17 +153,6 @@ public final class CountingPipeline: @unchecked Sendable {
 
     /// Tells the machine of a stop asked for since it last heard.
     func tellStop() {
-        let level = stop.level
-        guard level > stopTold else { return }
-        stopTold = level
-        machine.stopRequested(level, now: clock.now)
-    }
-}
-
-extension Result {
-    /// The error, if it is a failure.
-    var failure: Failure? {
-        if case .failure(let error) = self { return error }
-        return nil
+        if let level = stop.news(since: &stopTold) { machine.stopRequested(level, now: clock.now) }
     }
 }

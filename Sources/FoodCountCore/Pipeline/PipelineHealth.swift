@@ -10,8 +10,8 @@ public struct PipelineHealth: Sendable, Equatable {
     public var retryBudgetExhausted = false
     /// The last failure, while failures go on.
     public var lastError: String?
-    /// A subscribed topic that was deleted and created again while the pipeline ran, until this member has
-    /// rejoined the group and been assigned its partitions.
+    /// A subscribed topic that was deleted and created again while the pipeline ran, until what was read
+    /// from its old logs is committed and its partitions continue in the new logs.
     public var awaitingRecreatedTopic: String?
 
     /// Creates a health report.

@@ -17,6 +17,14 @@ final class StopRequest: Sendable {
     /// Whether a stop gives up retrying, so that a final or revocation flush should end its waits.
     var isAbandoning: Bool { level == .abandoning }
 
+    /// The level now, when it went further than `told`, which it updates (the pipeline tells its machine).
+    func news(since told: inout StopLevel) -> StopLevel? {
+        let now = level
+        guard now > told else { return nil }
+        told = now
+        return now
+    }
+
     /// Asks for a stop; `abandoningRetries` also gives up retrying.
     func request(abandoningRetries: Bool) {
         current.withLock { level in

@@ -41,8 +41,8 @@ final class SimulatedEventSource: EventSource, @unchecked Sendable {
     var revoked: ([SourcePartition], _ lost: Bool) -> Void = { _, _ in }
     /// The topic ID this consumer knows, and whether records wait for the pipeline to take a new one.
     private var knownTopicID: String?
-    /// Whether the pipeline refused the run being delivered.
-    private var runRefused = false
+    /// Whether the pipeline admits a run of a partition now (its machine's answer, asked just before delivery).
+    var admits: ((SourcePartition) -> Bool)?
     private var held = false
     private(set) var isClosed = false
     /// Where deliveries and moves are traced, when the run is.
@@ -92,11 +92,6 @@ final class SimulatedEventSource: EventSource, @unchecked Sendable {
         return covered
     }
 
-    /// The pipeline refused the run being delivered, at admission: none of it was counted.
-    func refused(_ partition: SourcePartition, from: Int64, through last: Int64) {
-        runRefused = true
-    }
-
     /// The pipeline dropped its pending work of these partitions: those records will be read again.
     func dropped(_ partitions: [SourcePartition]) {
         for partition in partitions { uncovered[partition] = nil }
@@ -139,9 +134,9 @@ final class SimulatedEventSource: EventSource, @unchecked Sendable {
             let first = Int(owned.position)
             let slice = log.records[first..<(first + count)]
             trace?("delivers \(partition) \(first)..<\(first + count) (gen \(owned.generation))")
-            runRefused = false
+            let admitted = admits?(partition) ?? true  // what the pipeline refuses at admission is not counted
             body(SimulatedRun(partition: partition, records: slice))
-            if !runRefused {  // what the pipeline refused at admission was not counted
+            if admitted {
                 for record in slice where record.offset >= owned.delivered {
                     uncovered[partition, default: []].append(record)
                 }

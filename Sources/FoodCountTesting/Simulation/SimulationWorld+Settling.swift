@@ -25,7 +25,7 @@ extension SimulationWorld {
             }
         }
         ledger.violate(
-            "the members did not read and commit every log within \(rounds) rounds after the faults ended: \(unsettled(group)); machines: \(members.map { "\($0.id): \($0.stepper.pipeline.machineSummary)" })"
+            "the members did not read and commit every log within \(rounds) rounds after the faults ended: \(unsettled(group)); machines: \(members.map { "\($0.id): \($0.stepper.pipeline.machine.summary)" })"
         )
     }
 
@@ -39,7 +39,7 @@ extension SimulationWorld {
             else { return false }
             let log = broker.log(partition)
             return assigned.generation == log.generation && assigned.position >= log.end
-                && owner.stepper.pipeline.isIdle
+                && owner.stepper.pipeline.machine.isIdle
         }
     }
 
@@ -49,7 +49,7 @@ extension SimulationWorld {
             let owner = owner(of: partition, in: group)
             let assigned = owner?.source.assigned[partition]
             return
-                "\(partition): owner \(owner.map { "\($0.id)" } ?? "none"), position \(assigned.map { "\($0.position) gen \($0.generation)" } ?? "-"), log \(broker.log(partition).start)..<\(broker.log(partition).end), idle \(owner?.stepper.pipeline.isIdle ?? false)"
+                "\(partition): owner \(owner.map { "\($0.id)" } ?? "none"), position \(assigned.map { "\($0.position) gen \($0.generation)" } ?? "-"), log \(broker.log(partition).start)..<\(broker.log(partition).end), idle \(owner?.stepper.pipeline.machine.isIdle ?? false)"
         }.joined(separator: "; ")
     }
 

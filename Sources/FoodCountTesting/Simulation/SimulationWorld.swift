@@ -179,9 +179,7 @@ final class SimulationWorld {
                 break
             }
         }
-        stepper.pipeline.onRunDropped = { [unowned source] partition, first, last in
-            source.refused(partition, from: first, through: last)
-        }
+        source.admits = { [unowned pipeline = stepper.pipeline] in pipeline.machine.admit($0) != .drop }
         source.revoked = { [unowned self, unowned member] partitions, lost in
             if !lost { handOn(partitions, from: member) }  // lost ones were taken from it when they were lost
         }
@@ -266,7 +264,7 @@ final class SimulationWorld {
         guard !candidates.isEmpty else { return }
         for partition in broker.partitions where handoffs[group]?[partition] == nil {
             let owner = member(owners[group]?[partition])
-            if let owner, !shuffle || chance(0.5) { continue }
+            if owner != nil, !shuffle || chance(0.5) { continue }
             let target = pick(candidates)!
             if let owner {
                 guard owner !== target else { continue }
