@@ -34,13 +34,16 @@ public enum CountsSchema {
     /// Adds the offsets table's columns that an older FoodCount created it without: `topic_id` (the log each
     /// offset belongs to, Kafka's topic ID) and `commits` (how many commits moved it: the fencing token).
     static func addColumnsIfMissing(_ db: Database) throws {
-        try addMissingColumns(["topic_id": "TEXT", "commits": "INTEGER NOT NULL DEFAULT 0"], to: "consumer_offsets", db)
+        try addMissingColumns(
+            ["topic_id": "TEXT", "commits": "INTEGER NOT NULL DEFAULT 0"], to: "consumer_offsets", db)
     }
 
     /// Adds each of `columns` (name: declaration) that the offsets file's `table` lacks.
     static func addMissingColumns(_ columns: KeyValuePairs<String, String>, to table: String, _ db: Database) throws {
         let existing = Set(
-            try Row.fetchAll(db, sql: "PRAGMA consumer.table_info(\(table))").map { ($0["name"] as String).lowercased() })
+            try Row.fetchAll(db, sql: "PRAGMA consumer.table_info(\(table))").map {
+                ($0["name"] as String).lowercased()
+            })
         for (name, declaration) in columns where !existing.contains(name) {
             try db.execute(sql: "ALTER TABLE consumer.\(table) ADD COLUMN \(name) \(declaration)")
         }

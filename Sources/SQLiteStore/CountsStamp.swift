@@ -18,7 +18,8 @@ struct CountsStamp: Equatable {
 
     /// Adds the stamp's columns to a ledger table created without them.
     static func addColumnsIfMissing(_ db: Database) throws {
-        try CountsSchema.addMissingColumns(["owner_group": "TEXT", "counts_version": "INTEGER"], to: "counts_ledger", db)
+        try CountsSchema.addMissingColumns(
+            ["owner_group": "TEXT", "counts_version": "INTEGER"], to: "counts_ledger", db)
     }
 
     /// The stamp the offsets file holds (empty when it has no ledger row).

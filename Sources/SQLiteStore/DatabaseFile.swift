@@ -31,18 +31,6 @@ struct DatabaseFile: Sendable {
         return header[header.startIndex + 18] == 2 || header[header.startIndex + 19] == 2
     }
 
-    /// The file change counter in the database header (SQLite's file format: a big-endian 32-bit integer at
-    /// offset 24, which every transaction that writes the file raises by one), or `nil` when the file is
-    /// missing or too short. Read it under the write lock, before writing: the file holds the last commit.
-    func changeCounter() -> Int64? {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var bytes = [UInt8](repeating: 0, count: 4)
-        guard pread(descriptor, &bytes, 4, 24) == 4 else { return nil }
-        return bytes.reduce(Int64(0)) { $0 << 8 | Int64($1) }
-    }
-
     /// The error for a file that is no longer the one the store opened.
     func replacedError(_ role: String) -> StoreError {
         StoreError(

@@ -71,10 +71,15 @@ public final class SQLiteCountReader: CountReader {
     ) async throws(StoreError) -> (counts: Value, version: String?) {
         let current = try await open()
         do {
-            let (value, dataVersion) = try await current.queue.read { db in
-                (try body(db), try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0)
+            // The journal mode is asked of SQLite inside the read, not read from the file: closing a descriptor
+            // of our own would drop the locks of a read running meanwhile on this connection.
+            let (value, dataVersion, mode) = try await current.queue.read { db in
+                (
+                    try body(db), try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0,
+                    try String.fetchOne(db, sql: "PRAGMA journal_mode")?.lowercased()
+                )
             }
-            if file.headerSaysWAL() { connection.withLock { $0 = nil } }
+            if mode == "wal" { connection.withLock { $0 = nil } }
             return (value, "\(processTag)-\(current.serial)-\(dataVersion)")
         } catch {
             connection.withLock { $0 = nil }

@@ -82,7 +82,7 @@ extension SQLiteCountStore {
                 // next commit expects. (Its own transaction: creating the counts table above writes the file.)
                 try db.inTransaction(.immediate) {
                     var stamp = try CountsStamp.stored(db)
-                    stamp.countsVersion = files.counts.changeCounter()
+                    stamp.countsVersion = db.changeCounter()
                     try stamp.store(db)
                     return .commit
                 }

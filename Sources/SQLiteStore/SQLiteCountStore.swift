@@ -136,7 +136,7 @@ public final class SQLiteCountStore: CountStore {
                     // file the last commit left (a file restored in place under this consumer has another).
                     var stamp = try CountsStamp.stored(db)
                     try stamp.checkOwner(group, files: files)
-                    let version = files.counts.changeCounter()
+                    let version = db.changeCounter()
                     if let version { try stamp.checkVersion(version, files: files, db) }
                     var ledger = try CountsLedger.stored(db) ?? CountsLedger()
                     try applyDeltas(batch.deltas, to: &ledger, db)
