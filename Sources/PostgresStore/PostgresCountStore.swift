@@ -66,18 +66,32 @@ public final class PostgresCountStore: CountStore {
 
     /// Checks the ledger (``PostgresSchema/createLedgerTable``): the counts belong to this group (or to none
     /// yet), and the table holds the events the ledger says. A commit locks the row first (`locking`), so that
-    /// the table's sum, read after the lock, includes every other commit.
+    /// the table's sum, read after the lock, includes every other commit. Without the lock (at start, where a
+    /// role that may only read must still open the store), the row and the sum are read in one statement, so
+    /// in one snapshot: a commit of another member between two statements would look like counts changed
+    /// behind the consumer.
     /// - Returns: The ledger's events.
     /// - Throws: `inconsistent`, naming the owner or both figures and the way out.
     @discardableResult
     static func verifyLedger(
         _ group: String, in transaction: PostgresSession.Transaction, locking: Bool
     ) throws(StoreError) -> Int64 {
-        let row = try transaction.run(
-            locking
-                ? "SELECT owner_group, events FROM foodcount_ledger WHERE id = 1 FOR UPDATE"
-                : "SELECT owner_group, events FROM foodcount_ledger WHERE id = 1")
-        let (owner, events) = try PostgresSchema.decode((String?, Int64).self, row.first)
+        let owner: String?
+        let events: Int64
+        let counted: Int64
+        if locking {
+            let row = try transaction.run("SELECT owner_group, events FROM foodcount_ledger WHERE id = 1 FOR UPDATE")
+            (owner, events) = try PostgresSchema.decode((String?, Int64).self, row.first)
+            let sum = try transaction.run("SELECT COALESCE(sum(count), 0)::bigint FROM food_counts")
+            counted = try PostgresSchema.decode(Int64.self, sum.first)
+        } else {
+            let row = try transaction.run(
+                """
+                SELECT owner_group, events, (SELECT COALESCE(sum(count), 0)::bigint FROM food_counts)
+                FROM foodcount_ledger WHERE id = 1
+                """)
+            (owner, events, counted) = try PostgresSchema.decode((String?, Int64, Int64).self, row.first)
+        }
         if let owner, owner != group {
             throw StoreError(
                 code: .inconsistent,
@@ -86,8 +100,6 @@ public final class PostgresCountStore: CountStore {
                     + "CONSUMER_GROUP=\(owner), or give this group a database of its own; see docs/operations.md "
                     + "(\"Another consumer group owns the counts\")")
         }
-        let sum = try transaction.run("SELECT COALESCE(sum(count), 0)::bigint FROM food_counts")
-        let (counted) = try PostgresSchema.decode(Int64.self, sum.first)
         guard counted == events else {
             throw StoreError(
                 code: .inconsistent,

@@ -48,6 +48,45 @@ final class PostgresCountStoreTests: XCTestCase {
             try PostgresCountStore(configuration: .init(location: database.location, consumerGroup: "old")).close())
     }
 
+    /// The start check reads the ledger and the table's sum in one snapshot: a commit of another member of the
+    /// group between two reads would look like counts changed behind the consumer, and refuse a member that
+    /// starts while others count.
+    func testAMemberStartingWhileAnotherCommitsIsNeverRefusedAsChangedBehindIt() throws {
+        let database = try PostgresTestDatabase()
+        defer { try? database.drop() }
+        let configuration = PostgresCountStore.Configuration(location: database.location, consumerGroup: "g")
+        let committer = try PostgresCountStore(configuration: configuration)
+        defer { committer.close() }
+        try committer.commit(
+            CountBatch(deltas: ["soup": 1], offsets: [p0: .init(expected: nil, next: 1)], eventCount: 1))
+        let done = Atomic<Bool>(false)
+        let committed = Atomic<Int>(1)
+        let p0 = self.p0
+        let thread = Thread {
+            var next: Int64 = 1
+            while !done.load(ordering: .relaxed) {
+                try? committer.commit(
+                    CountBatch(deltas: ["soup": 1], offsets: [p0: .init(expected: next, next: next + 1)], eventCount: 1)
+                )
+                next += 1
+                committed.store(Int(next), ordering: .relaxed)
+            }
+        }
+        thread.start()
+        defer { done.store(true, ordering: .relaxed) }
+        var refusals: [String] = []
+        for _ in 0..<100 {
+            do {
+                try PostgresCountStore(configuration: configuration).close()
+            } catch {
+                refusals.append("\(error)")
+            }
+        }
+        done.store(true, ordering: .relaxed)
+        XCTAssertGreaterThan(committed.load(ordering: .relaxed), 20, "commits ran while members started")
+        XCTAssertEqual(refusals, [], "no start may be refused while the group commits")
+    }
+
     func testTheFirstCommitsGroupOwnsTheCountsAndAnotherGroupIsRefusedAtItsCommitAndAtStart() throws {
         let database = try PostgresTestDatabase()
         defer { try? database.drop() }
