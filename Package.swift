@@ -241,7 +241,10 @@ let package = Package(
         ),
         .testTarget(
             name: "KafkaClientTests",
-            dependencies: ["KafkaClient", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "KafkaClient", "FoodCountKafka", "FoodCountCore", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -17,10 +17,8 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
     private let topics: [String]
     private let reset: StartOffset
     private var lastWatermarkCheck = ContinuousClock.now
-    /// What the source learned and the pipeline has not taken yet, the topic IDs it knows, and the topics whose
-    /// records it holds back until the pipeline has taken a new ID of theirs. Any thread reports; the poll
-    /// owner takes.
-    private let learned = Mutex<(facts: [SourceFact], topicIDs: [String: String], held: Set<String>)>(([], [:], []))
+    /// What the source learned and the pipeline has not taken yet, and the topics it holds back meanwhile.
+    let mailbox = SourceMailbox()
     let logger: Logger
     private weak var listener: (any PartitionListener)?
     private let statisticsBox: StatisticsBox
@@ -107,11 +105,18 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
             lastWatermarkCheck = .now
             noteWatermarksBelowPositions()
         }
-        let held = learned.withLock { $0.held }
+        let held = mailbox.heldTopics
         return try consumer.pollRuns(maxMessages: maxRecords, timeout: timeout) { run in
-            // librdkafka fetches a recreated topic in place once its metadata says so: records of the new log
-            // must not reach the pipeline before it knows the log changed (they would count under the old ID).
-            guard held.isEmpty || !held.contains(run.topic) else { return }
+            // librdkafka fetches a recreated topic in place once its metadata says so: records of a log in doubt
+            // must not reach the pipeline before it knows which log they are of (they would count under the old
+            // ID). They are read again once the hold ends (``SourceMailbox``).
+            guard held.isEmpty || !held.contains(run.topic) else {
+                if run.count > 0 {
+                    mailbox.held(
+                        TopicPartition(topic: run.topic, partition: run.partition), from: run.message(at: 0).offset)
+                }
+                return
+            }
             body(KafkaSourceRun(run))
         }
     }
@@ -146,36 +151,39 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
         try consumer.seek(starts)
     }
 
-    /// Implements `EventSource.takeFacts`. Records held back for a new topic ID flow again.
+    /// Implements `EventSource.takeFacts`. Topics whose IDs are known again flow again, from the first record
+    /// held back.
     public func takeFacts() -> [SourceFact] {
-        learned.withLock { learned in
-            defer {
-                learned.facts.removeAll()
-                learned.held.removeAll()
+        let (facts, rewinds) = mailbox.take()
+        let owned = Set(consumer.assignment)
+        let moves = rewinds.filter { owned.contains($0.key) }.mapValues { StartOffset.offset($0) }
+        if !moves.isEmpty {
+            do {
+                try consumer.seek(moves)
+            } catch {
+                logger.error("cannot read held-back records again", metadata: ["error": "\(error)"])
             }
-            return learned.facts
         }
+        return facts
     }
 
     /// Reports a fact to the pipeline, which takes it after its next poll. A topic ID other than the one known
     /// holds the topic's records back until then. Safe from any thread.
     func report(_ fact: SourceFact) {
-        learned.withLock { learned in
-            learned.facts.append(fact)
-            guard case .topicID(let topic, .some(let id)) = fact else { return }
-            if let known = learned.topicIDs[topic], known != id { learned.held.insert(topic) }
-            learned.topicIDs[topic] = id
-        }
+        mailbox.report(fact)
+    }
+
+    /// Implements `RebalanceHandler.topicInDoubt`: the topic's records are held until its ID is known again,
+    /// and the topic monitor looks now.
+    public func topicInDoubt(_ topic: String) {
+        mailbox.doubt(topic)
     }
 
     /// Implements `EventSource.logBounds`: asks the partitions' leaders (ListOffsets) and the topics' IDs
     /// (Metadata), never a cached figure.
     public func logBounds(of partitions: [SourcePartition]) throws -> [SourcePartition: LogBounds] {
         let ids = try consumer.describeTopics(Array(Set(partitions.map(\.topic))), timeout: .seconds(5))
-        learned.withLock { learned in  // the answer is newer than the IDs reported before it
-            learned.facts.removeAll { if case .topicID(let topic, _) = $0 { ids[topic] != nil } else { false } }
-            for (topic, description) in ids { learned.topicIDs[topic] = description.id }
-        }
+        mailbox.identified(ids.mapValues(\.id))  // the answer is newer than the IDs reported before it
         var bounds: [SourcePartition: LogBounds] = [:]
         for partition in partitions {
             let (low, high) = try consumer.queryWatermarks(for: partition.topicPartition, timeout: .seconds(5))
@@ -232,18 +240,7 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
         confinement.assertConfined("partitionsAssigned")
         let ids = topicIDs(Set(partitions.map(\.topic)).sorted())
         let assigned = partitions.map(\.sourcePartition)
-        learned.withLock { learned in
-            // Facts reported before the assignment and not taken yet say nothing of it: positions it replaces,
-            // topic IDs older than the ones it just read.
-            learned.facts.removeAll { fact in
-                switch fact {
-                case .topicID(let topic, _): ids[topic] != nil
-                case .outOfRange(let partition), .watermarkBelowPosition(let partition, _, _):
-                    assigned.contains(partition)
-                }
-            }
-            learned.topicIDs.merge(ids) { $1 }
-        }
+        mailbox.assigned(assigned, ids: ids)
         var logIDs: [SourcePartition: String] = [:]
         for partition in partitions { logIDs[partition.sourcePartition] = ids[partition.topic] }
         let chosen = listener?.partitionsAssigned(partitions.map(\.sourcePartition), logIDs: logIDs) ?? [:]
@@ -286,6 +283,7 @@ public final class KafkaEventSource: EventSource, RebalanceHandler, @unchecked S
     /// Implements `RebalanceHandler.partitionsRevoked`.
     public func partitionsRevoked(_ partitions: [TopicPartition], lost: Bool) {
         listener?.partitionsRevoked(partitions.map(\.sourcePartition), lost: lost)
+        mailbox.revoked(partitions)
         storedOffsets.withLock { stored in
             for partition in partitions { stored.removeValue(forKey: partition) }
         }

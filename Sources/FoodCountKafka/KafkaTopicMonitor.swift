@@ -123,9 +123,12 @@ public final class KafkaTopicMonitor: Service, Sendable {
         return next
     }
 
+    /// Sleeps `duration`, or less when stopped or when the source asks for the topic's ID now (a fetch put
+    /// the topic's identity in doubt).
     private func sleep(_ duration: Duration) {
         let deadline = ContinuousClock.now + duration
         while ContinuousClock.now < deadline, !state.withLock({ $0.stopped }) {
+            if source?.mailbox.takeCheckRequest() == true { return }
             Thread.sleep(forTimeInterval: 0.05)
         }
     }

@@ -12,6 +12,10 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
     let assignment = Mutex<Set<TopicPartition>>([])
     /// The last error librdkafka reported, cleared by a successful fetch.
     let lastError = Mutex<KafkaError?>(nil)
+    /// An assignment librdkafka refused: its partitions would never be fetched, so the next poll fails.
+    let assignFailure = Mutex<KafkaError?>(nil)
+    /// The topics the consumer subscribed to, to tell which one an error is about.
+    let subscribedTopics = Mutex<[String]>([])
     /// The next offset to read per partition, when known: the offset it was assigned at, then the one after
     /// the last message delivered. Polling thread only (rebalances run there too).
     var positions: [TopicPartition: Int64] = [:]
@@ -33,6 +37,17 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
         for partition in partitions {
             watermarksAtAssignment.removeValue(forKey: partition)
             fetchedSinceAssignment.remove(partition)
+        }
+    }
+
+    /// Takes an error librdkafka reports, as every client does; one that says a subscribed topic (or its ID)
+    /// is unknown also tells the handler the topic is in doubt. librdkafka names the partition first in such a
+    /// reason ("topic [0]: desired partition is no longer available").
+    override func noteError(_ err: rd_kafka_resp_err_t, _ reason: String) {
+        super.noteError(err, reason)
+        guard !silenced.load(ordering: .acquiring), KafkaConsumer.doubtsTopic(err) else { return }
+        for topic in subscribedTopics.withLock({ $0 }) where reason.hasPrefix("\(topic) [") {
+            handler?.topicInDoubt(topic)
         }
     }
 
@@ -68,13 +83,16 @@ final class ConsumerContext: ClientContext, @unchecked Sendable {
                 "partitions assigned", metadata: ["partitions": "\(list.sorted())", "cooperative": "\(cooperative)"])
             if cooperative {
                 if let error = rd_kafka_incremental_assign(client, partitions) {
-                    logger.error(
-                        "incremental assign failed: \(KafkaError(code: .consume, consuming: error, context: "assign"))")
+                    let failure = KafkaError(code: .consume, consuming: error, context: "assign")
+                    logger.error("incremental assign failed: \(failure)")
+                    assignFailure.withLock { $0 = $0 ?? failure }
                 }
             } else {
                 let result = rd_kafka_assign(client, partitions)
                 if result != RD_KAFKA_RESP_ERR_NO_ERROR {
-                    logger.error("assign failed: \(KafkaError(code: .consume, rdKafka: result, context: "assign"))")
+                    let failure = KafkaError(code: .consume, rdKafka: result, context: "assign")
+                    logger.error("assign failed: \(failure)")
+                    assignFailure.withLock { $0 = $0 ?? failure }
                 }
             }
             assignment.withLock { owned in

@@ -91,6 +91,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     ///   - handler: Receives assignments and revocations synchronously; held weakly.
     public func subscribe(topics: [String], handler: any RebalanceHandler) throws(KafkaError) {
         context.handler = handler
+        context.subscribedTopics.withLock { $0 = topics }
         let list = rd_kafka_topic_partition_list_new(Int32(topics.count))!
         defer { rd_kafka_topic_partition_list_destroy(list) }
         for topic in topics {
@@ -163,7 +164,9 @@ public final class KafkaConsumer: @unchecked Sendable {
             bufferCapacity = maxMessages
         }
         let count = try collect(maxMessages: maxMessages, timeout: timeout)
-        if let refusal = context.connectionRefusal.withLock({ $0 }) {
+        // An assignment librdkafka refused leaves partitions owned but never fetched: fail rather than stop
+        // counting in silence (a restarted member joins again).
+        if let refusal = context.connectionRefusal.withLock({ $0 }) ?? context.assignFailure.withLock({ $0 }) {
             for index in 0..<count { if let raw = buffer[index] { rd_kafka_message_destroy(raw) } }
             throw refusal
         }
@@ -350,6 +353,15 @@ public final class KafkaConsumer: @unchecked Sendable {
         return name
     }
 
+    /// Whether a fetch error says that a topic, or the ID the client knows it by, is unknown.
+    static func doubtsTopic(_ err: rd_kafka_resp_err_t) -> Bool {
+        [
+            RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_ID,
+            RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION,
+            RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC,
+        ].contains(err)
+    }
+
     private func handleError(_ raw: UnsafeMutablePointer<rd_kafka_message_t>) throws(KafkaError) {
         let err = raw.pointee.err
         if err == RD_KAFKA_RESP_ERR__PARTITION_EOF { return }
@@ -379,6 +391,7 @@ public final class KafkaConsumer: @unchecked Sendable {
             }
         } else {
             logger.warning("\(error)")
+            if let topic, Self.doubtsTopic(err) { context.handler?.topicInDoubt(topic) }
         }
         context.lastError.withLock { $0 = error }
     }

@@ -24,10 +24,20 @@ public protocol RebalanceHandler: AnyObject {
     /// otherwise librdkafka has already moved it by `auto.offset.reset`. Called on the polling thread.
     /// - Parameter partition: The partition.
     func partitionOutOfRange(_ partition: TopicPartition)
+
+    /// A fetch said a topic, or its ID, is unknown (deleted, or deleted and created again): until the topic's
+    /// ID is known again, records fetched from it may be of another log than the one the handler thinks.
+    /// Called on the polling thread.
+    /// - Parameter topic: The topic.
+    func topicInDoubt(_ topic: String)
 }
 
 extension RebalanceHandler {
     /// Implements ``partitionOutOfRange(_:)`` for handlers that leave it to `auto.offset.reset`: nothing.
     /// - Parameter partition: The partition.
     public func partitionOutOfRange(_ partition: TopicPartition) {}
+
+    /// Implements ``topicInDoubt(_:)`` for handlers that do not care which log a topic has: nothing.
+    /// - Parameter topic: The topic.
+    public func topicInDoubt(_ topic: String) {}
 }
