@@ -32,6 +32,7 @@ public final class InMemoryEventSource: EventSource, @unchecked Sendable {
         var started = false
         var pollCount = 0
         var reportsCaughtUp = true
+        var answersBounds = true
     }
 
     private let state = Mutex(State())
@@ -107,7 +108,8 @@ public final class InMemoryEventSource: EventSource, @unchecked Sendable {
         state.withLock { $0.changes.append(.revoke(partitions, lost: lost)) }
     }
 
-    /// Reports a fact to the pipeline with the next poll, as a Kafka source reports what it learns.
+    /// Reports a fact to the pipeline with the next poll, as a Kafka source reports what it learns. Like a
+    /// Kafka source, it delivers no record of a topic whose reported ID the pipeline has not taken yet.
     public func report(_ fact: SourceFact) {
         state.withLock { $0.facts.append(fact) }
     }
@@ -177,10 +179,17 @@ public final class InMemoryEventSource: EventSource, @unchecked Sendable {
         }
     }
 
+    /// Whether queries of log bounds are answered (`false`: they fail, as with an unreachable broker).
+    public var answersBounds: Bool {
+        get { state.withLock { $0.answersBounds } }
+        set { state.withLock { $0.answersBounds = newValue } }
+    }
+
     /// Implements `EventSource.logBounds`: where each log begins and ends now, and its identity.
     public func logBounds(of partitions: [SourcePartition]) throws -> [SourcePartition: LogBounds] {
-        state.withLock { state in
+        try state.withLock { state in
             state.boundsQueries.append(partitions.sorted())
+            guard state.answersBounds else { throw LogBoundsUnavailable() }
             return partitions.reduce(into: [:]) { bounds, partition in
                 bounds[partition] = LogBounds(
                     start: state.logStarts[partition] ?? 0, end: Int64(state.logs[partition]?.count ?? 0),
@@ -276,7 +285,9 @@ extension InMemoryEventSource.State {
     fileprivate mutating func take(_ maxRecords: Int) -> [SourceRecord] {
         pollCount += 1
         var batch: [SourceRecord] = []
+        let reportedTopics = Set(facts.compactMap { if case .topicID(let topic, _) = $0 { topic } else { nil } })
         for partition in positions.keys.sorted() where !paused.contains(partition) && !refused.contains(partition) {
+            if reportedTopics.contains(partition.topic) { continue }  // held until the ID is taken
             let log = logs[partition, default: []]
             var position = positions[partition] ?? 0
             guard position >= logStarts[partition] ?? 0, position <= Int64(log.count) else {

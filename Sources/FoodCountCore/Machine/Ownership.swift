@@ -26,6 +26,10 @@ struct Ownership {
     private(set) var watermarkNoted: Set<SourcePartition> = []
     /// Owned partitions whose log's identity is to be checked (a watermark below their position).
     private(set) var identityChecks: Set<SourcePartition> = []
+    /// Owned partitions whose topic's metadata reported another ID: not counted until a query of their log's
+    /// identity answers. The value is the first offset of a run dropped meanwhile (where to read again when
+    /// the log turns out the same).
+    private(set) var inDoubt: [SourcePartition: Int64?] = [:]
 
     /// How many partitions are owned.
     var count: Int { stored.count }
@@ -36,9 +40,10 @@ struct Ownership {
     /// Whether the partition is owned.
     func owns(_ partition: SourcePartition) -> Bool { stored[partition] != nil }
 
-    /// Whether the partition's records are counted: owned, neither fenced nor out of range.
+    /// Whether the partition's records are counted: owned, neither fenced, out of range nor in doubt.
     func counts(_ partition: SourcePartition) -> Bool {
         owns(partition) && !fenced.contains(partition) && !outOfRange.contains(partition)
+            && inDoubt[partition] == nil
     }
 
     /// The offset the store holds for a partition, if any.
@@ -79,6 +84,7 @@ struct Ownership {
             paused.remove(partition)
             watermarkNoted.remove(partition)
             identityChecks.remove(partition)
+            inDoubt.removeValue(forKey: partition)
         }
     }
 
@@ -107,12 +113,11 @@ struct Ownership {
         return owned
     }
 
-    /// Marks an owned, counted partition out of range.
+    /// Marks an owned partition out of range, unless it is fenced (its stored offset decides where it goes).
     /// - Returns: Whether it was marked now.
     mutating func markOutOfRange(_ partition: SourcePartition) -> Bool {
-        guard counts(partition) else { return false }
-        outOfRange.insert(partition)
-        return true
+        guard owns(partition), !fenced.contains(partition) else { return false }
+        return outOfRange.insert(partition).inserted
     }
 
     /// Marks that a partition's watermark was seen below its position, so that its log's identity is checked.
@@ -121,6 +126,32 @@ struct Ownership {
         guard owns(partition), watermarkNoted.insert(partition).inserted else { return false }
         identityChecks.insert(partition)
         return true
+    }
+
+    /// Asks for an owned partition's log identity to be checked.
+    mutating func checkIdentity(_ partition: SourcePartition) {
+        if owns(partition) { identityChecks.insert(partition) }
+    }
+
+    /// Puts an owned partition's log in doubt (its topic reported another ID, or is known to have a new log
+    /// it does not read yet): its runs are dropped until ``resolveDoubt(_:)``, and its identity is checked
+    /// when `check` says so.
+    mutating func doubt(_ partition: SourcePartition, check: Bool = true) {
+        guard owns(partition) else { return }
+        if check { identityChecks.insert(partition) }
+        if inDoubt[partition] == nil { inDoubt[partition] = .some(nil) }
+    }
+
+    /// A run of a partition in doubt was dropped from `offset` on.
+    mutating func droppedInDoubt(_ partition: SourcePartition, from offset: Int64) {
+        guard let first = inDoubt[partition], first == nil else { return }
+        inDoubt[partition] = offset
+    }
+
+    /// Ends a partition's doubt.
+    /// - Returns: The first offset of a run dropped while in doubt, if any (`nil` when it was not in doubt).
+    mutating func resolveDoubt(_ partition: SourcePartition) -> Int64? {
+        inDoubt.removeValue(forKey: partition) ?? nil
     }
 
     /// The identity of a partition's log was checked.

@@ -80,6 +80,8 @@ package enum MoveReason: String, Sendable {
     case logStartMoved = "log_start_moved"
     /// The broker refused the position but its log holds it: fetching resumes there.
     case outOfRangeNotConfirmed = "out_of_range_not_confirmed"
+    /// A reported topic ID was not confirmed: the partition reads again what arrived while it was in doubt.
+    case topicIDNotConfirmed = "topic_id_not_confirmed"
     /// The topic was deleted and created again: the partition continues at its new log's beginning.
     case newLog = "topic_recreated"
 }

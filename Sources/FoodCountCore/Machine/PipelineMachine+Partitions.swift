@@ -6,6 +6,12 @@ extension PipelineMachine {
     /// Partitions were assigned, with the identity of each one's log now (inside a poll). Their stored offsets
     /// are read, then the callback returns where each starts.
     package mutating func assigned(_ partitions: [SourcePartition], logIDs: [SourcePartition: String], now: Instant) {
+        // An ID the topic had before the one known now is stale metadata: the known one holds.
+        var logIDs = logIDs
+        for (partition, id) in logIDs where isRetired(id, of: partition.topic) {
+            logIDs[partition] = topicIDs[partition.topic]
+        }
+        for partition in partitions { fencedInOtherLog.removeValue(forKey: partition) }
         assignmentRead = Retry()
         callback = .assigning(partitions: partitions, logIDs: logIDs)
         if partitions.isEmpty { finishAssignment(partitions, logIDs: logIDs, stored: [:], now: now) }
@@ -116,6 +122,35 @@ extension PipelineMachine {
         outbox.append(.endCallback(starts: starts))
     }
 
+    /// Whether `id` is an ID the topic (of `partition`'s topic, or any topic when `nil`) had before its current one.
+    func isRetired(_ id: String, of topic: String?) -> Bool {
+        guard let topic else { return retiredTopicIDs.values.contains { $0.contains(id) } }
+        return retiredTopicIDs[topic]?.contains(id) ?? false
+    }
+
+    /// Resolves a fenced partition whose stored offset belongs to another log than the one this member knew,
+    /// now that the log's identity is known: the store's log continues at its offset; another log (this
+    /// member's new one) is read from its beginning, through the fence.
+    mutating func continueFencedInOtherLog(_ partition: SourcePartition, current: String?) {
+        guard let position = fencedInOtherLog.removeValue(forKey: partition) else { return }
+        let start: PartitionStart
+        if let current, current != position.logID {
+            start = .beginning
+            ownership.identify(partition, as: current)
+        } else {
+            start = .offset(position.next)
+            if let logID = position.logID { ownership.identify(partition, as: logID) }
+        }
+        ownership.moved(partition, to: start, stored: position)
+        outbox.append(.tellSource(.seek([partition: start], reason: .fenced)))
+        log(
+            .notice, "a fenced partition's stored offset was of another log; continuing in the log it reads now",
+            [
+                "partition": "\(partition)", "stored_topic_id": "\(position.logID ?? "")",
+                "topic_id": "\(current ?? "")", "continue_at": "\(start)",
+            ])
+    }
+
     /// The stored log identity of a partition whose log changed since its offset was stored, or `nil` when it
     /// is the same log or no one can tell. A partition stored without an identity is a new log only when its
     /// topic was seen recreated while the pipeline ran.
@@ -177,7 +212,10 @@ extension PipelineMachine {
         if let dropped { log(.warning, dropped.message, ["partitions": "\(partitions.sorted())"]) }
         dropPending(partitions)
         ownership.release(partitions)
-        for partition in partitions { truncated.removeValue(forKey: partition) }
+        for partition in partitions {
+            truncated.removeValue(forKey: partition)
+            fencedInOtherLog.removeValue(forKey: partition)
+        }
         record(.rebalanced(dropped == .lost ? .lost : .revoked, owned: ownership.count))
     }
 
@@ -194,11 +232,11 @@ extension PipelineMachine {
         record(.fenced)
     }
 
-    /// Moves the fenced partitions to the offsets the store holds, and counts them again from there.
-    /// A fenced partition whose stored offset vanished fails the pipeline (`inconsistent`): any start would
-    /// be a guess.
+    /// Moves the fenced partitions that were read to the offsets the store holds, and counts them again from
+    /// there. A fenced partition whose stored offset vanished fails the pipeline (`inconsistent`): any start
+    /// would be a guess.
     private mutating func continueFenced(at stored: [SourcePartition: StoredPosition]) {
-        let fenced = ownership.fenced.sorted()
+        let fenced = fencedReading.filter { ownership.fenced.contains($0) && fencedInOtherLog[$0] == nil }
         if let missing = fenced.first(where: { stored[$0] == nil }) {
             return fail(
                 StoreError(
@@ -211,10 +249,16 @@ extension PipelineMachine {
         var moves: [SourcePartition: PartitionStart] = [:]
         for partition in fenced {
             let position = stored[partition]!
-            // An offset stored for another log than the one the partition reads says nothing of this one:
-            // nothing of it was committed, so it is read from its beginning.
-            let otherLog = position.logID != nil && ownership.logIDs[partition].map { $0 != position.logID } ?? false
-            moves[partition] = otherLog ? .beginning : .offset(position.next)
+            // An offset stored for another log than the one this member knows: either the store is ahead (the
+            // topic was recreated and a new owner counted the new log: continue at its offset) or this member is
+            // (the store holds the old log's offset: the new log is read from its beginning). The log's identity
+            // now decides (``logBoundsRead(_:now:)``); meanwhile the partition stays fenced.
+            if let storedLog = position.logID, let known = ownership.logIDs[partition], storedLog != known {
+                fencedInOtherLog[partition] = position
+                ownership.checkIdentity(partition)
+                continue
+            }
+            moves[partition] = .offset(position.next)
             ownership.moved(partition, to: moves[partition]!, stored: position)
         }
         guard !moves.isEmpty else { return }

@@ -7,6 +7,12 @@ extension PipelineMachine {
         case count(floor: Int64?)
         /// Drop the run: the partition is not owned, fenced, or out of range.
         case drop
+        /// Drop the run and tell the machine where it began (``droppedInDoubt(_:from:)``): the partition's log
+        /// is in doubt, and is read again from where it stood if the log turns out the same.
+        case dropInDoubt
+
+        /// Whether the run is counted.
+        package var counts: Bool { if case .count = self { true } else { false } }
     }
 
     // MARK: Events
@@ -14,7 +20,13 @@ extension PipelineMachine {
     /// A run of records of `partition` arrived: counted from where the partition's next record is expected,
     /// so that nothing below it is counted twice; dropped when the partition is not counted.
     package func admit(_ partition: SourcePartition) -> Admission {
-        ownership.counts(partition) ? .count(floor: admissionFloor(partition)) : .drop
+        if ownership.counts(partition) { return .count(floor: admissionFloor(partition)) }
+        return ownership.inDoubt[partition] != nil && !ownership.fenced.contains(partition) ? .dropInDoubt : .drop
+    }
+
+    /// A run of a partition whose log is in doubt was dropped; it began at `offset`.
+    package mutating func droppedInDoubt(_ partition: SourcePartition, from offset: Int64) {
+        ownership.droppedInDoubt(partition, from: offset)
     }
 
     /// Records of a run arrived below their partition's position and were not counted.
@@ -53,18 +65,29 @@ extension PipelineMachine {
             boundsQuery.at = now.advanced(by: .seconds(1))
             return
         }
-        var changed: Set<String> = []
+        var changed: [String: String] = [:]
         for (partition, bound) in bounds.sorted(by: { $0.key < $1.key }) where ownership.owns(partition) {
             ownership.identityChecked(partition)
-            if let logID = bound.logID, let known = ownership.logIDs[partition], logID != known {
-                changed.insert(partition.topic)
-            } else if ownership.outOfRange.contains(partition) {
-                outOfRange(partition, bounds: bound)
+            // An ID the topic had before its current one is a stale answer: it says nothing.
+            let logID = bound.logID.flatMap { isRetired($0, of: partition.topic) ? nil : $0 }
+            if fencedInOtherLog[partition] != nil {
+                _ = ownership.resolveDoubt(partition)
+                continueFencedInOtherLog(partition, current: logID ?? topicIDs[partition.topic])
+            } else if let logID, let known = ownership.logIDs[partition], logID != known {
+                changed[partition.topic] = logID  // in doubt until it continues in the new log
+            } else {
+                let dropped = ownership.resolveDoubt(partition)
+                if ownership.outOfRange.contains(partition) {
+                    outOfRange(partition, bounds: bound)
+                } else if let dropped {  // the same log: read again what was dropped while in doubt
+                    let start = admissionFloor(partition) ?? dropped
+                    move(partition, to: .offset(start), reason: .topicIDNotConfirmed, bounds: bound)
+                }
             }
+            // Whichever partition's answer shows the topic's new log, every partition of the topic moves.
+            if let logID, let topicID = topicIDs[partition.topic], logID != topicID { changed[partition.topic] = logID }
         }
-        for topic in changed.sorted() {
-            topicChanged(topic, to: bounds.first { $0.key.topic == topic }?.value.logID, now: now)
-        }
+        for (topic, id) in changed.sorted(by: { $0.key < $1.key }) { topicChanged(topic, to: id, now: now) }
         boundsQuery = Retry()
         if !unsettledPartitions.isEmpty { boundsQuery.at = now.advanced(by: .seconds(1)) }
     }
@@ -106,9 +129,11 @@ extension PipelineMachine {
             continueTruncated(now: now)
             return outbox.isEmpty ? nil : outbox.removeFirst()
         }
-        if !ownership.fenced.isEmpty, !fencedRead.underWay, fencedRead.at.map({ now >= $0 }) ?? true {
+        let toRead = ownership.fenced.subtracting(fencedInOtherLog.keys)  // those wait for their log's identity
+        if !toRead.isEmpty, !fencedRead.underWay, fencedRead.at.map({ now >= $0 }) ?? true {
             fencedRead.underWay = true
-            return .readStore(ownership.fenced.sorted())
+            fencedReading = toRead.sorted()
+            return .readStore(fencedReading)
         }
         let unsettled = unsettledPartitions
         if !unsettled.isEmpty, !boundsQuery.underWay, boundsQuery.at.map({ now >= $0 }) ?? true {
@@ -128,9 +153,8 @@ extension PipelineMachine {
     }
 
     /// What a fact does. None moves a partition by itself: an out-of-range report is checked against the
-    /// log's bounds first, a watermark below the position is only noted (and the log's identity checked), a
-    /// changed topic ID moves owned partitions to the new logs after a flush (or fails the pipeline when new
-    /// logs are refused).
+    /// log's bounds first, a watermark below the position is only noted, and a reported topic ID other than
+    /// the known one has the log's identity checked; the bounds answer decides.
     private mutating func learned(_ fact: SourceFact, now: Instant) {
         switch fact {
         case .outOfRange(let partition):
@@ -147,7 +171,20 @@ extension PipelineMachine {
                 "a fetch response's high watermark lies below the partition's position; not acted on (a lagging leader or follower, or a stale figure), but its log's identity is checked: only an out-of-range the broker confirms, or a new topic ID, moves a partition",
                 ["partition": "\(partition)", "high_watermark": "\(high)", "position": "\(position)"])
         case .topicID(let topic, let id):
-            topicChanged(topic, to: id, now: now)
+            // A report is checked before anything moves: metadata can be stale (another broker, an answer sent
+            // before the change), and an ID this member never had cannot be told from a new one. A fresh query
+            // of the log's identity decides (``logBoundsRead(_:now:)``).
+            guard let id, id != topicIDs[topic], !isRetired(id, of: topic) else { return }
+            // Until it answers, their records are not counted: they may be the new log's, and the pending work
+            // would commit them under the old ID.
+            let owned = ownership.owned.filter { $0.topic == topic }
+            for partition in owned { ownership.doubt(partition) }
+            if !owned.isEmpty {
+                log(
+                    .notice,
+                    "the topic's metadata reports another ID; its records are not counted until a query of its logs confirms it",
+                    ["topic": "\(topic)", "reported_topic_id": "\(id)"])
+            }
         }
     }
 
@@ -159,10 +196,20 @@ extension PipelineMachine {
     /// (`docs/design.md`).
     mutating func topicChanged(_ topic: String, to id: String?, now: Instant) {
         guard let id else { return }  // a missing topic is the topic monitor's to report
+        guard !isRetired(id, of: topic) else {  // stale metadata: the topic had this ID before its current one
+            let current = topicIDs[topic] ?? ""
+            return log(
+                .notice, "a topic ID the topic had before its current one was reported again (stale metadata); ignored",
+                ["topic": "\(topic)", "reported_topic_id": "\(id)", "topic_id": "\(current)"])
+        }
         let known = topicIDs[topic]
         topicIDs[topic] = id
         let stale = ownership.owned.filter { $0.topic == topic && ownership.logIDs[$0].map { $0 != id } ?? false }
         if let known, known != id, recreatedTopics[topic] == nil { recreatedTopics[topic] = known }
+        if let known, known != id { retiredTopicIDs[topic, default: []].insert(known) }
+        for partition in stale {
+            if let old = ownership.logIDs[partition] { retiredTopicIDs[topic, default: []].insert(old) }
+        }
         guard !stale.isEmpty, newLogs[topic] != id else { return }
         let previous = stale.compactMap { ownership.logIDs[$0] }.first ?? known ?? "?"
         guard settings.onNewLog == .count else {
@@ -181,6 +228,7 @@ extension PipelineMachine {
                 "partitions": "\(stale.map(\.partition))",
             ])
         newLogs[topic] = id
+        for partition in stale { ownership.doubt(partition, check: false) }  // the new log's records wait
         record(.awaitingRecreatedTopic(topic))
         if flush == nil { flush = SyncFlush(deadline: now.advanced(by: settings.revocationBudget)) }
     }
@@ -201,6 +249,8 @@ extension PipelineMachine {
         dropPending(owned)
         var moves: [SourcePartition: PartitionStart] = [:]
         for partition in owned {
+            fencedInOtherLog.removeValue(forKey: partition)
+            _ = ownership.resolveDoubt(partition)
             ownership.moved(partition, to: .beginning)
             ownership.identify(partition, as: id)
             moves[partition] = .beginning
@@ -251,6 +301,11 @@ extension PipelineMachine {
             log(
                 .notice,
                 "the out-of-range report was not confirmed: the log holds the position; fetching resumes there",
+                ["partition": "\(partition)", "log": "\(bounds)", "position": "\(start)"])
+        } else if reason == .topicIDNotConfirmed {
+            log(
+                .notice,
+                "the reported topic ID was not confirmed: the partition reads the same log; reading again what arrived meanwhile",
                 ["partition": "\(partition)", "log": "\(bounds)", "position": "\(start)"])
         }
     }

@@ -106,6 +106,8 @@ package struct PipelineMachine {
     var awaitingLetters: CommitKind?
     /// Reads of the fenced partitions' stored offsets.
     var fencedRead = Retry()
+    /// The fenced partitions the read under way asks for.
+    var fencedReading: [SourcePartition] = []
     /// Queries of out-of-range partitions' log bounds.
     var boundsQuery = Retry()
     /// Partitions whose log the broker confirmed ends below their position, waiting for the commit in flight.
@@ -114,6 +116,12 @@ package struct PipelineMachine {
     var topicIDs: [String: String] = [:]
     /// Topics recreated while the pipeline ran, with their old IDs, until their partitions are assigned again.
     var recreatedTopics: [String: String] = [:]
+    /// The IDs each topic had before the one it has now: a report of one is stale metadata (another broker,
+    /// an answer sent before the change), never a new log.
+    var retiredTopicIDs: [String: Set<String>] = [:]
+    /// Fenced partitions whose stored offset belongs to another log than the one this member knows, waiting
+    /// for the log's identity now: the store's log (continue at its offset) or this member's (its beginning).
+    var fencedInOtherLog: [SourcePartition: StoredPosition] = [:]
     /// Topics recreated while the pipeline owns partitions of them, with their new IDs: those partitions
     /// move to the new logs' beginning once the work read from the old logs is committed.
     var newLogs: [String: String] = [:]

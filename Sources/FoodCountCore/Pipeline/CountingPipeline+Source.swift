@@ -3,7 +3,12 @@ extension CountingPipeline {
     func process(_ run: any SourceRun) {
         confinement.assertConfined("process")
         let partition = run.partition
-        guard case .count(let floor) = machine.admit(partition) else {
+        let floor: Int64?
+        switch machine.admit(partition) {
+        case .count(let admitted): floor = admitted
+        case .drop: return recorder.consumed(run.count, from: partition, dropped: run.count)
+        case .dropInDoubt:
+            machine.droppedInDoubt(partition, from: run.makeRecord(at: 0).offset)
             return recorder.consumed(run.count, from: partition, dropped: run.count)
         }
         let outcome = counter.count(run, floor: floor, into: &machine.pending.aggregator)

@@ -11,6 +11,7 @@ public enum SourceFact: Sendable, Hashable {
     /// stale after a move. The pipeline only checks, once per assignment, that the log is still the same one.
     case watermarkBelowPosition(SourcePartition, highWatermark: Int64, position: Int64)
     /// The identity of a subscribed topic's log now, from fresh metadata (Kafka's topic ID; `nil` when the
-    /// topic does not exist). A topic deleted and created again under the same name has a new one.
+    /// topic does not exist). A topic deleted and created again under the same name has a new one. A source
+    /// delivers no record of the topic from the moment it learns a new ID until the pipeline took the fact.
     case topicID(topic: String, id: String?)
 }
