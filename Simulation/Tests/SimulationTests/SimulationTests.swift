@@ -6,7 +6,8 @@ import XCTest
 /// simulator (`FoodCountTesting.Simulation`), each checked after every commit and once its faults end.
 /// A failure prints the line that repeats it, traced.
 final class SimulationTests: XCTestCase {
-    /// `SIM_SEED=<seed>` runs that seed alone, traced; `SIM_SEEDS=<n>` changes how many seeds run.
+    /// `SIM_SEED=<seed>` runs that seed alone, traced; `SIM_SEEDS=<n>` changes how many seeds run, and
+    /// `SIM_FIRST=<seed>` where they start.
     private var environment: [String: String] { ProcessInfo.processInfo.environment }
 
     func testEverySeededScheduleCountsEachRecordExactlyOnce() throws {
@@ -17,8 +18,9 @@ final class SimulationTests: XCTestCase {
             return
         }
         let seeds = UInt64(environment["SIM_SEEDS"].flatMap(Int.init) ?? 10_000)
+        let first = UInt64(environment["SIM_FIRST"].flatMap(Int.init) ?? 0)
         let started = ContinuousClock.now
-        let failures = Simulation.run(seeds: 0..<seeds, steps: 1_000, threads: 2)
+        let failures = Simulation.run(seeds: first..<(first + seeds), steps: 1_000, threads: 2)
         print(
             "[simulation] \(seeds) seeds of 1,000 steps in \(ContinuousClock.now - started): \(failures.count) failed")
         for failure in failures.prefix(10) {

@@ -6,7 +6,7 @@ import FoodCountCore
 /// ledger.
 final class SimulatedCountStore: CountStore, @unchecked Sendable {
     let inner: InMemoryCountStore
-    private let world: SimulationWorld
+    private unowned let world: SimulationWorld
     private let member: Int
     private unowned let source: SimulatedEventSource
 

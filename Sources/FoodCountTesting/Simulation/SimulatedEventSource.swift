@@ -44,6 +44,8 @@ final class SimulatedEventSource: EventSource, @unchecked Sendable {
     /// Whether the pipeline admits a run of a partition now (its machine's answer, asked just before delivery).
     var admits: ((SourcePartition) -> Bool)?
     private var held = false
+    /// Whether a fetch error put the topic's identity in doubt: records wait until its ID is reported again.
+    private var inDoubt = false
     private(set) var isClosed = false
     /// Where deliveries and moves are traced, when the run is.
     var trace: ((String) -> Void)?
@@ -113,7 +115,7 @@ final class SimulatedEventSource: EventSource, @unchecked Sendable {
     func poll(maxRecords: Int, timeout: Duration, _ body: (any SourceRun) -> Void) throws -> Int {
         deliverChanges()
         var visited = 0
-        for partition in assigned.keys.sorted() where visited < maxRecords && !held {
+        for partition in assigned.keys.sorted() where visited < maxRecords && !held && !inDoubt {
             guard var owned = assigned[partition], !owned.paused, !owned.refused else { continue }
             let log = broker.log(partition)
             guard owned.generation == log.generation else { continue }  // a deleted topic: fetches fail
@@ -160,8 +162,26 @@ final class SimulatedEventSource: EventSource, @unchecked Sendable {
         let id = broker.currentTopicID
         for partition in assigned.keys.sorted() { assigned[partition]?.generation = broker.log(partition).generation }
         if let knownTopicID, knownTopicID != id { held = true }
+        if inDoubt { held = true }  // the ID ends the doubt once the pipeline has taken it
+        inDoubt = false
         knownTopicID = id
         facts.append(.topicID(topic: broker.topic, id: id))
+    }
+
+    /// librdkafka's own metadata moves the fetches to a recreated topic's new logs in place, with a fetch error
+    /// that puts the topic in doubt (as `KafkaEventSource` does): nothing is delivered until the ID is
+    /// reported.
+    func switchLogsInPlace() {
+        guard assigned.contains(where: { $0.value.generation != broker.log($0.key).generation }) else { return }
+        for partition in assigned.keys.sorted() { assigned[partition]?.generation = broker.log(partition).generation }
+        inDoubt = true
+    }
+
+    /// Stale metadata (another broker, an answer sent before the change) reports the topic's previous ID.
+    func reportStaleTopicID() {
+        let generation = broker.log(broker.partitions[0]).generation
+        guard generation > 0 else { return }
+        facts.append(.topicID(topic: broker.topic, id: broker.topicID(generation: generation - 1)))
     }
 
     func takeFacts() -> [SourceFact] {

@@ -56,6 +56,11 @@ public enum SimulationFault: String, Sendable, CaseIterable {
     case secondGroup
     /// The members' topic monitors report the topic's ID.
     case metadataRefresh
+    /// A member's fetches move to a recreated topic's new logs in place, with an error that puts the topic in
+    /// doubt until its ID is reported.
+    case fetchSwitchesLogs
+    /// A member hears the topic's previous ID (stale metadata).
+    case staleMetadata
     /// A source delivers records again below its position without being moved (a client bug).
     case redelivery
 }

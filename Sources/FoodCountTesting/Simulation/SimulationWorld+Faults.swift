@@ -65,6 +65,16 @@ extension SimulationWorld {
             if !members.contains(where: { $0.group == "g2" }) { join("g2") }
         case .metadataRefresh:
             refreshMetadata()
+        case .fetchSwitchesLogs:
+            if let member = pick(members.filter { !$0.frozen }) {
+                member.source.switchLogsInPlace()
+                note("member \(member.id)'s fetches move to the new logs in place; the topic is in doubt")
+            }
+        case .staleMetadata:
+            if let member = pick(members.filter { !$0.frozen }) {
+                member.source.reportStaleTopicID()
+                note("member \(member.id) hears the topic's previous ID")
+            }
         case .redelivery:
             if let member = pick(members), let partition = pick(member.source.assigned.keys.sorted()) {
                 member.source.redeliver(partition, records: Int64(pick(1...5)))

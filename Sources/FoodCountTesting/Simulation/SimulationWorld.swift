@@ -179,7 +179,7 @@ final class SimulationWorld {
                 break
             }
         }
-        source.admits = { [unowned pipeline = stepper.pipeline] in pipeline.machine.admit($0) != .drop }
+        source.admits = { [unowned pipeline = stepper.pipeline] in pipeline.machine.admit($0).counts }
         source.revoked = { [unowned self, unowned member] partitions, lost in
             if !lost { handOn(partitions, from: member) }  // lost ones were taken from it when they were lost
         }
