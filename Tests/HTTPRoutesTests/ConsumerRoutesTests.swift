@@ -74,21 +74,24 @@ final class ConsumerRoutesTests: XCTestCase {
         health.storeWritable = false
         health.lastError = "disk full"
         XCTAssertEqual(
-            Readiness.report(health: health, topic: "message", topicExists: true, brokerReachable: false, inGroup: false),
+            Readiness.report(
+                health: health, topic: "message", topicExists: true, brokerReachable: false, inGroup: false),
             Readiness.Report(
                 failing: ["pipeline_running", "broker_reachable", "in_group", "database_writable"], reason: "disk full")
         )
 
         health.isRunning = true
         health.retryBudgetExhausted = true
-        let missingTopic = Readiness.report(health: health, topic: "message", topicExists: false, brokerReachable: true, inGroup: true)
+        let missingTopic = Readiness.report(
+            health: health, topic: "message", topicExists: false, brokerReachable: true, inGroup: true)
         XCTAssertEqual(missingTopic.failing, ["topic_exists", "database_writable", "retry_budget"])
         XCTAssertEqual(missingTopic.reason, "topic 'message' does not exist (see the consumer's log)")
 
         health.retryBudgetExhausted = false
         health.storeWritable = true
         health.awaitingRecreatedTopic = "message"
-        let recreated = Readiness.report(health: health, topic: "message", topicExists: true, brokerReachable: true, inGroup: true)
+        let recreated = Readiness.report(
+            health: health, topic: "message", topicExists: true, brokerReachable: true, inGroup: true)
         XCTAssertEqual(recreated.failing, ["topic_recreated"])
         XCTAssertTrue(recreated.reason?.hasPrefix("topic 'message' was deleted and created again") ?? false)
     }
