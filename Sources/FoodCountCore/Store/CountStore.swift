@@ -42,27 +42,3 @@ extension CountStore {
         return offsets.reduce(into: [:]) { $0[$1.key] = StoredPosition(next: $1.value, logID: logIDs[$1.key]) }
     }
 }
-
-/// Reads the counts served by the API.
-public protocol CountReader: Sendable {
-    /// All counts by category.
-    func counts() async throws(StoreError) -> [String: Int64]
-
-    /// All counts by category, with a version that changes whenever they may have changed (an HTTP entity
-    /// tag). The default has no version.
-    func versionedCounts() async throws(StoreError) -> (counts: [String: Int64], version: String?)
-
-    /// The version ``versionedCounts()`` would give now, read without the counts; `nil` when the reader keeps
-    /// none. The default keeps none.
-    func currentVersion() async throws(StoreError) -> String?
-}
-
-extension CountReader {
-    /// Implements ``CountReader/versionedCounts()`` for readers that keep no version.
-    public func versionedCounts() async throws(StoreError) -> (counts: [String: Int64], version: String?) {
-        (try await counts(), nil)
-    }
-
-    /// Implements ``CountReader/currentVersion()`` for readers that keep no version.
-    public func currentVersion() async throws(StoreError) -> String? { nil }
-}
