@@ -66,7 +66,7 @@ public final class SQLiteCountReader: CountReader {
     }
 
     /// Runs a read transaction that also reads the data version.
-    private func reading<Value: Sendable>(
+    func reading<Value: Sendable>(
         _ context: String, _ body: @escaping @Sendable (Database) throws -> Value
     ) async throws(StoreError) -> (counts: Value, version: String?) {
         let current = try await open()

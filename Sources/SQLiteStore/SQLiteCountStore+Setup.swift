@@ -76,6 +76,14 @@ extension SQLiteCountStore {
                     try CountsStamp.addColumnsIfMissing(db)
                     try CountsStamp.stored(db).checkOwner(group, files: files)
                     notice = try verifyPairing(db, group: group, files: files, hadLedger: hadLedger)
+                    if var ledger = try CountsLedger.stored(db) {
+                        let merged = try CanonicalRows.merge(db, ledger: &ledger)
+                        if merged > 0 {
+                            try ledger.store(db)
+                            let note = "merged \(merged) rows whose category was not in NFC into their canonical rows"
+                            notice = notice.map { "\($0); \(note)" } ?? note
+                        }
+                    }
                     return .commit
                 }
                 // The counts were just proven to match the ledger: the version their file has now is the one the
