@@ -11,14 +11,16 @@ import Synchronization
 /// as the SQLite reader does. A missing table reads as no counts; an unreachable server fails as
 /// `unavailable`.
 ///
-/// The version (the API's entity tag) is made of the counts themselves, their total and a 64-bit digest:
-/// PostgreSQL keeps no change counter that is both exact and cheap, so a `304 Not Modified` still reads the
-/// table, but spares the encoding and the transfer. Counts only grow between rebuilds, so two tables with
-/// one version would need the same total and the same digest.
+/// The version (the API's entity tag) is the ledger row's (`foodcount_ledger`: its events and the
+/// transaction that last wrote it), which every commit of a consumer and every rebuild writes in the same
+/// transaction as the counts: a `304 Not Modified` and a kept body cost one row, and the counts are read
+/// with it in one statement (one snapshot). A hand edit of `food_counts` is not seen until the next commit,
+/// which refuses it anyway (`docs/operations.md`). Without a ledger (a database no consumer of this version
+/// has opened), the version is the counts' total and a 64-bit digest of them, which reads the table.
 public final class PostgresCountReader: CountReader {
     private let location: PostgresLocation
     private let connectTimeout: Duration
-    private let logger: Logger
+    let logger: Logger
     private let connection = Mutex<PostgresConnection?>(nil)
 
     /// Creates a reader; it connects at first use.
@@ -42,37 +44,77 @@ public final class PostgresCountReader: CountReader {
 
     /// Implements `CountReader.counts`.
     public func counts() async throws(StoreError) -> [String: Int64] {
-        let rows: PostgresQueryResult
-        do {
-            let connection = try await currentConnection()
-            rows = try await connection.query("SELECT category, count FROM food_counts", logger: logger).get()
-        } catch {
-            let failure = StoreError(postgres: error, context: "reading the counts")
-            if let underlying = failure.underlying as? PostgresError, underlying.sqlState == "42P01" { return [:] }
-            if (failure.underlying as? PostgresError)?.sqlState == nil { dropConnection() }
-            throw failure
-        }
         var counts: [String: Int64] = [:]
-        for row in rows {
-            let (category, count) = try PostgresSchema.decode((String, Int64).self, row)
+        for (category, count) in try await rows("SELECT category, count FROM food_counts") {
             counts[CategoryForm.canonical(category), default: 0] += count
         }
         return counts
     }
 
-    /// Implements `CountReader.versionedCounts`: the counts and a digest of them.
-    public func versionedCounts() async throws(StoreError) -> (counts: [String: Int64], version: String?) {
-        let counts = try await counts()
-        return (counts, Self.digest(of: counts))
+    /// The store error for a failed query, or `nil` when a table it read does not exist (SQLSTATE 42P01);
+    /// a connection that failed without a server's answer is dropped.
+    func failure(_ error: any Error, context: String) -> StoreError? {
+        if let error = error as? StoreError { return error }
+        let failure = StoreError(postgres: error, context: context)
+        let state = (failure.underlying as? PostgresError)?.sqlState
+        if state == "42P01" { return nil }
+        if state == nil { dropConnection() }
+        return failure
     }
 
-    /// Implements `CountReader.currentVersion`: the digest of the counts as they are now.
-    public func currentVersion() async throws(StoreError) -> String? {
-        try await versionedCounts().version
+    /// The `(category, count)` rows a query of `food_counts` answers; none when the table is missing.
+    func rows(_ query: PostgresQuery, context: String = "reading the counts") async throws(StoreError) -> [(
+        String, Int64
+    )] {
+        let result: PostgresQueryResult
+        do {
+            let connection = try await currentConnection()
+            result = try await connection.query(query, logger: logger).get()
+        } catch {
+            if let failure = failure(error, context: context) { throw failure }
+            return []
+        }
+        var rows: [(String, Int64)] = []
+        for row in result { rows.append(try PostgresSchema.decode((String, Int64).self, row)) }
+        return rows
     }
+
+    /// Implements `CountReader.versionedCounts`: the counts and their version, read together.
+    public func versionedCounts() async throws(StoreError) -> (counts: [String: Int64], version: String?) {
+        let (sorted, version) = try await sortedCounts()
+        return (sorted.dictionary, version)
+    }
+
+    /// Implements `CountReader.currentVersion`: the ledger row's version, or the digest of the counts now.
+    public func currentVersion() async throws(StoreError) -> String? {
+        do {
+            let connection = try await currentConnection()
+            let rows = try await connection.query(Self.ledgerVersion, logger: logger).get()
+            for row in rows { return try PostgresSchema.decode(String.self, row) }
+        } catch {
+            if let failure = failure(error, context: "reading the counts' version") { throw failure }
+        }
+        return try await sortedCounts().version  // no ledger: the digest of the counts
+    }
+
+    /// The ledger row's version: its events and the transaction that last wrote it.
+    static let ledgerVersion: PostgresQuery =
+        "SELECT 'pg-' || events || '-' || xmin::text FROM foodcount_ledger WHERE id = 1"
 
     /// The total, and FNV-1a over the categories (sorted) and their counts: equal for equal counts, in every
     /// process.
+    static func digest(of counts: SortedCounts) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var total: Int64 = 0
+        counts.forEach { category, count in
+            for byte in category { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+            for byte in [0] + Array("\(count)".utf8) + [0] { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+            total += count
+        }
+        return "pg-\(total)-" + String(hash, radix: 16)
+    }
+
+    /// The digest of counts in any order (``digest(of:)-(SortedCounts)``).
     static func digest(of counts: [String: Int64]) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for (category, count) in counts.sorted(by: { $0.key < $1.key }) {
@@ -94,7 +136,7 @@ public final class PostgresCountReader: CountReader {
         try? await current.close()
     }
 
-    private func currentConnection() async throws -> PostgresConnection {
+    func currentConnection() async throws -> PostgresConnection {
         if let current = connection.withLock({ $0 }), !current.isClosed { return current }
         let fresh = try await PostgresConnection.connect(
             on: PostgresSession.eventLoopGroup.next(),
@@ -110,7 +152,7 @@ public final class PostgresCountReader: CountReader {
         return kept
     }
 
-    private func dropConnection() {
+    func dropConnection() {
         if let dropped = connection.withLock({ current in
             defer { current = nil }; return current
         }) {

@@ -1,0 +1,105 @@
+import FoodCountCore
+import NIOCore
+import PostgresNIO
+
+/// The bounded reads the API serves at any number of categories, as the SQLite reader answers them: one
+/// category by the primary key, the largest counts by one ordered query. They rely on the stores' rule of
+/// one canonical row per category; a full read that meets a row written before that rule merges instead.
+/// A bounded read's version is the digest of what it read (`pgq-`), which never equals a version of the
+/// whole: its entity tag is its own, and no `304` is ever answered from another answer's tag.
+extension PostgresCountReader {
+    /// Implements `CountReader.sortedCounts`: the counts and the ledger's version in one statement (one
+    /// snapshot), sorted here by the categories' bytes. Without a ledger, the version is their digest.
+    public func sortedCounts() async throws(StoreError) -> (counts: SortedCounts, version: String?) {
+        var version: String?
+        var unordered = SortedCounts()
+        var canonical = true
+        do {
+            let connection = try await currentConnection()
+            let result = try await connection.query(
+                """
+                SELECT 1, 'pg-' || events || '-' || xmin::text, 0::bigint FROM foodcount_ledger WHERE id = 1
+                UNION ALL SELECT 0, category, count FROM food_counts
+                """, logger: logger
+            ).get()
+            for row in result {  // the cells' bytes as they came: no string made per row
+                var cells = row.makeIterator()
+                guard let kind = cells.next(), var text = cells.next()?.bytes, let count = cells.next() else {
+                    throw StoreError(code: .incompatible, message: "unexpected columns reading the counts")
+                }
+                if try Self.integer(kind) == 1 {
+                    version = text.readString(length: text.readableBytes)
+                    continue
+                }
+                let value = try Self.integer(count)
+                text.withUnsafeReadableBytes { raw in
+                    let category = UnsafeBufferPointer(
+                        start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count)
+                    if category.contains(where: { $0 >= 0x80 }) {
+                        canonical = canonical && CategoryForm.isCanonical(String(decoding: category, as: UTF8.self))
+                    }
+                    unordered.append(bytes: category, value)
+                }
+            }
+        } catch {
+            if let failure = failure(error, context: "reading the counts") { throw failure }
+            // No ledger (or no counts table): the counts alone, versioned by their digest.
+            var counts: [String: Int64] = [:]
+            for (category, count) in try await rows("SELECT category, count FROM food_counts") {
+                counts[CategoryForm.canonical(category), default: 0] += count
+            }
+            let sorted = SortedCounts(counts)
+            return (sorted, Self.digest(of: sorted))
+        }
+        guard canonical else {  // a row written before the category rule: merged here
+            let merged = SortedCounts(SortedCounts(sorting: unordered).merged())
+            return (merged, version ?? Self.digest(of: merged))
+        }
+        let sorted = SortedCounts(sorting: unordered)
+        return (sorted, version ?? Self.digest(of: sorted))
+    }
+
+    /// Implements `CountReader.versionedCounts(of:)`: primary-key lookups, with the version of what was read.
+    public func versionedCounts(of categories: [String]) async throws(StoreError) -> (
+        counts: [String: Int64], version: String?
+    ) {
+        let rows = try await rows("SELECT category, count FROM food_counts WHERE category = ANY(\(categories))")
+        return Self.partial(rows)
+    }
+
+    /// Implements `CountReader.largestCounts`: one ordered query with a limit, with the version of what was read.
+    public func largestCounts(_ limit: Int) async throws(StoreError) -> (counts: [String: Int64], version: String?) {
+        let rows = try await rows(
+            #"SELECT category, count FROM food_counts ORDER BY count DESC, category COLLATE "C" LIMIT \#(max(0, limit))"#
+        )
+        return Self.partial(rows)
+    }
+
+    /// An integer cell, in the binary format the server answers with, or in text.
+    static func integer(_ cell: PostgresCell) throws(StoreError) -> Int64 {
+        var bytes = cell.bytes
+        let value: Int64? =
+            switch (cell.format, cell.dataType) {
+            case (.binary, .int8): bytes?.readInteger(as: Int64.self)
+            case (.binary, .int4): bytes?.readInteger(as: Int32.self).map(Int64.init)
+            case (.binary, .int2): bytes?.readInteger(as: Int16.self).map(Int64.init)
+            case (.text, _): bytes.flatMap { Int64(String(buffer: $0)) }
+            default: nil
+            }
+        guard let value else {
+            throw StoreError(code: .incompatible, message: "unexpected column type \(cell.dataType) reading the counts")
+        }
+        return value
+    }
+
+    /// Counts read by a bounded query, with the digest of what was read as their version.
+    static func partial(_ rows: [(String, Int64)]) -> (counts: [String: Int64], version: String?) {
+        let counts = Dictionary(rows, uniquingKeysWith: +)
+        return (counts, "pgq-" + digest(of: counts).dropFirst(3))
+    }
+
+    /// Implements `CountReader.checkReadable`: the server answers one row of the table.
+    public func checkReadable() async throws(StoreError) {
+        _ = try await rows("SELECT category, count FROM food_counts LIMIT 1")
+    }
+}

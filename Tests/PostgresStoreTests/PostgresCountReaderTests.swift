@@ -1,0 +1,55 @@
+import FoodCountCore
+import Foundation
+import TestSupport
+import XCTest
+
+@testable import PostgresStore
+
+/// The PostgreSQL reader's version and bounded reads against a real server.
+final class PostgresCountReaderTests: XCTestCase {
+    private let p0 = SourcePartition(topic: "store", partition: 0)
+
+    func testTheVersionIsTheLedgersAndTheBoundedReadsAnswerWhatTheTableSays() async throws {
+        let database = try PostgresTestDatabase()
+        defer { try? database.drop() }
+        let store = try PostgresCountStore(configuration: .init(location: database.location))
+        defer { store.close() }
+        try store.commit(
+            CountBatch(
+                deltas: ["soup": 3, "pizza": 5, "taco": 5, "café": 1], offsets: [p0: .init(expected: nil, next: 14)],
+                eventCount: 14))
+        let reader = PostgresCountReader(location: database.location)
+
+        let first = try await reader.sortedCounts()
+        XCTAssertEqual(first.counts, SortedCounts(["soup": 3, "pizza": 5, "taco": 5, "café": 1]))
+        let version = try await reader.currentVersion()
+        XCTAssertEqual(first.version, version, "the version read with the counts is the one read alone")
+        XCTAssertTrue(version?.hasPrefix("pg-14-") ?? false, "the ledger's: \(String(describing: version))")
+        let some = try await reader.versionedCounts(of: ["café", "soup", "missing"]).counts
+        XCTAssertEqual(some, ["café": 1, "soup": 3])
+        let largest = try await reader.largestCounts(2).counts
+        XCTAssertEqual(largest, ["pizza": 5, "taco": 5], "ties by category")
+
+        try store.commit(CountBatch(deltas: ["soup": 1], offsets: [p0: .init(expected: 14, next: 15)], eventCount: 1))
+        let after = try await reader.currentVersion()
+        XCTAssertNotEqual(after, version, "a commit writes the ledger: the version changes")
+        let changed = try await reader.sortedCounts()
+        XCTAssertEqual(changed.version, after)
+        XCTAssertEqual(changed.counts.dictionary["soup"], 4)
+        await reader.close()
+    }
+
+    func testAFullReadMergesRowsWrittenBeforeTheCategoryRule() async throws {
+        let database = try PostgresTestDatabase()
+        defer { try? database.drop() }
+        let store = try PostgresCountStore(configuration: .init(location: database.location))
+        defer { store.close() }
+        try store.commit(
+            CountBatch(deltas: ["caf\u{E9}": 2], offsets: [p0: .init(expected: nil, next: 2)], eventCount: 2))
+        _ = try database.execute("INSERT INTO food_counts VALUES ('cafe\u{301}', 3)")  // an older FoodCount's row
+        let reader = PostgresCountReader(location: database.location)
+        let read = try await reader.sortedCounts()
+        XCTAssertEqual(read.counts.dictionary, ["caf\u{E9}": 5])
+        await reader.close()
+    }
+}
