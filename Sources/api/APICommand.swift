@@ -50,6 +50,7 @@ struct APICommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("api: error: \(error)\n".utf8))
             throw ExitCode(2)
         }
+        MemoryPolicy.returnLargeBuffersToTheSystem()
         let logger = Logger(label: "foodcount.api")
         let exporter = MetricsExporter.bootstrap(program: "api")
         let reader: any CountReader =

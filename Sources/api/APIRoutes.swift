@@ -11,6 +11,7 @@ enum APIRoutes {
         BasicRequestContext
     > {
         let router = Router(options: .autoGenerateHeadEndpoints)
+        let cache = CountsBodyCache()
         router.add(middleware: LogRequestsMiddleware(.info))
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: JSONErrorMiddleware())
@@ -21,19 +22,19 @@ enum APIRoutes {
             text(OpenAPIDocument.yaml, contentType: "application/yaml; charset=utf-8")
         }
         router.get("/metrics") { _, _ -> Response in
-            // The top categories come from the database at scrape time (bounded to 20 series).
-            let counts = (try? await reader.counts()) ?? [:]
+            // The top categories come from the database at scrape time: one bounded query, 20 series.
+            let counts = (try? await reader.largestCounts(20).counts) ?? [:]
             return .prometheus(exporter.render(extra: topCategories(counts, limit: 20)))
         }
         router.get("/aggregated") { request, _ -> Response in
-            try await aggregated(request, reader: reader, logger: logger)
+            try await aggregated(request, reader: reader, cache: cache, logger: logger)
         }
         router.get("/livez") { _, _ -> Response in
             try Response.json(.ok, ["status": "ok"])
         }
         router.get("/readyz") { _, _ -> Response in
             do {
-                _ = try await reader.counts()
+                try await reader.checkReadable()
             } catch {
                 return try Response.json(.serviceUnavailable, ErrorBody(error))
             }
@@ -43,8 +44,12 @@ enum APIRoutes {
     }
 
     /// `GET /aggregated`: the counts, with an entity tag from the database's change counter, so that a client
-    /// that already has them gets `304 Not Modified` without the table being read.
-    static func aggregated(_ request: Request, reader: any CountReader, logger: Logger) async throws -> Response {
+    /// that already has them gets `304 Not Modified` without the table being read. The full answer's body is
+    /// kept per version; a filtered one is read with bounded queries (`docs/design.md`, "The API at any
+    /// size").
+    static func aggregated(
+        _ request: Request, reader: any CountReader, cache: CountsBodyCache, logger: Logger
+    ) async throws -> Response {
         let query: AggregatedQuery
         do {
             query = try AggregatedQuery(request.uri.queryParameters)
@@ -59,18 +64,43 @@ enum APIRoutes {
             response.headers[.cacheControl] = "no-cache"
             return response
         }
-        let counts: [String: Int64]
+        let body: ByteBuffer
         let version: String?
         do {
-            (counts, version) = try await reader.versionedCounts()
+            (body, version) = try await answer(query, reader: reader, cache: cache)
         } catch {
             logger.warning("counts unavailable", metadata: ["error": "\(error)"])
             return try Response.json(.serviceUnavailable, ErrorBody(error))
         }
-        var response = try Response.json(.ok, query.apply(to: counts))
+        var response = Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: body))
         if let version { response.headers[.eTag] = query.entityTag(version) }
         response.headers[.cacheControl] = "no-cache"
         return response
+    }
+
+    /// The body a query selects, and the version of the counts it was read at.
+    private static func answer(
+        _ query: AggregatedQuery, reader: any CountReader, cache: CountsBodyCache
+    ) async throws(StoreError) -> (ByteBuffer, String?) {
+        if query.isDefault {
+            if let version = try await reader.currentVersion(), let body = cache.body(for: version) {
+                return (body, version)
+            }
+            let (counts, version) = try await reader.sortedCounts()
+            var body = ByteBufferAllocator().buffer(capacity: CountsJSON.encodedCount(counts))
+            body.writeWithUnsafeMutableBytes(minimumWritableBytes: body.capacity) {
+                CountsJSON.encode(counts, into: $0)
+            }
+            cache.keep(body, for: version)
+            return (body, version)
+        }
+        let (counts, version) =
+            query.categories.isEmpty
+            ? try await reader.largestCounts(query.top ?? 1)
+            : try await reader.versionedCounts(of: query.categories)
+        return (ByteBuffer(bytes: CountsJSON.encode(query.apply(to: counts))), version)
     }
 
     struct ErrorBody: Encodable {

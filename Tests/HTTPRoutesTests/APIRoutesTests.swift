@@ -48,6 +48,29 @@ final class APIRoutesTests: XCTestCase {
         }
     }
 
+    func testTheFullAnswerIsReadOncePerVersionAndFiltersReadsAreBounded() async throws {
+        let reader = FakeCountReader(["soup": 3, "pizza": 5, "taco": 9])
+        try await withAPI(reader) { client in
+            for _ in 0..<3 {
+                let full = try await client.execute(uri: "/aggregated", method: .get)
+                XCTAssertEqual(String(buffer: full.body), #"{"pizza":5,"soup":3,"taco":9}"# + "\n")
+            }
+            XCTAssertEqual(reader.reads, ["sorted"], "the body is kept while the version stays")
+            reader.set(["soup": 4])
+            let changed = try await client.execute(uri: "/aggregated", method: .get)
+            XCTAssertEqual(String(buffer: changed.body), #"{"soup":4}"# + "\n")
+            XCTAssertEqual(reader.reads, ["sorted", "sorted"])
+
+            reader.set(["soup": 3, "pizza": 5, "taco": 9])
+            reader.resetReads()
+            _ = try await client.execute(uri: "/aggregated?category=soup", method: .get)
+            _ = try await client.execute(uri: "/aggregated?top=1", method: .get)
+            _ = try await client.execute(uri: "/metrics", method: .get)
+            _ = try await client.execute(uri: "/readyz", method: .get)
+            XCTAssertEqual(reader.reads, ["of [\"soup\"]", "largest 1", "largest 20", "readable"])
+        }
+    }
+
     func testHEADAnswersWithTheHeadersOfGETAndNoBody() async throws {
         try await withAPI(FakeCountReader(["soup": 3])) { client in
             let get = try await client.execute(uri: "/aggregated", method: .get)
@@ -154,9 +177,40 @@ final class APIRoutesTests: XCTestCase {
     }
 }
 
-/// Counts in memory with a version that changes with them, or a failure.
+/// Counts in memory with a version that changes with them, or a failure; it notes which reads the routes
+/// make (the bounded ones are answered by the protocol's defaults).
 private final class FakeCountReader: CountReader {
     private let state: Mutex<(counts: [String: Int64], version: Int, failure: StoreError?)>
+    private let noted = Mutex<[String]>([])
+
+    var reads: [String] { noted.withLock { $0 } }
+
+    func resetReads() { noted.withLock { $0 = [] } }
+
+    func sortedCounts() async throws(StoreError) -> (counts: SortedCounts, version: String?) {
+        noted.withLock { $0.append("sorted") }
+        let (counts, version) = try versioned()
+        return (SortedCounts(counts), version)
+    }
+
+    func versionedCounts(of categories: [String]) async throws(StoreError) -> (
+        counts: [String: Int64], version: String?
+    ) {
+        noted.withLock { $0.append("of \(categories)") }
+        let (counts, version) = try versioned()
+        return (counts.filter { categories.contains($0.key) }, version)
+    }
+
+    func largestCounts(_ limit: Int) async throws(StoreError) -> (counts: [String: Int64], version: String?) {
+        noted.withLock { $0.append("largest \(limit)") }
+        let (counts, version) = try versioned()
+        return (SortedCounts.largest(counts, limit: limit), version)
+    }
+
+    func checkReadable() async throws(StoreError) {
+        noted.withLock { $0.append("readable") }
+        _ = try versioned()
+    }
 
     init(_ counts: [String: Int64]) { state = Mutex((counts, 1, nil)) }
 
