@@ -33,6 +33,12 @@ struct DatafeedCommand: AsyncParsableCommand {
 
     @Option(
         help:
+            "Send N distinct categories (category-000000 …, 15 to 55 bytes) instead of the food menu, in turn, for load tests at high cardinality (env DATAFEED_CATEGORIES; default 0: the menu)."
+    )
+    var categories: Int?
+
+    @Option(
+        help:
             "How long a send may wait for the broker's acknowledgement, in milliseconds (env DATAFEED_DELIVERY_TIMEOUT_MS; default \(Self.defaultDeliveryTimeoutMs))."
     )
     var deliveryTimeoutMs: Int?
@@ -50,7 +56,8 @@ struct DatafeedCommand: AsyncParsableCommand {
     static let defaultDeliveryTimeoutMs = 10_000
 
     func run() async throws {
-        let resolved: (kafka: KafkaOptions.Resolved, rate: Int, count: Int, timeout: Int, partitions: Int?)
+        let resolved:
+            (kafka: KafkaOptions.Resolved, rate: Int, count: Int, timeout: Int, partitions: Int?, categories: Int)
         do {
             let settings = try Settings()
             let kafka = try kafka.resolve(settings, defaultBroker: KafkaProducer.Configuration().bootstrapServers)
@@ -67,7 +74,9 @@ struct DatafeedCommand: AsyncParsableCommand {
                 create
                     ? try settings.int(
                         flag: topicPartitions, "--topic-partitions", "TOPIC_PARTITIONS", in: 1...10_000, default: 4)
-                    : nil
+                    : nil,
+                try settings.int(
+                    flag: categories, "--categories", "DATAFEED_CATEGORIES", in: 0...Foods.maxGenerated, default: 0)
             )
         } catch {
             FileHandle.standardError.write(Data("datafeed: error: \(error)\n".utf8))
@@ -89,15 +98,20 @@ struct DatafeedCommand: AsyncParsableCommand {
         }
         say(".. connected to \(resolved.kafka.broker), topic \(topic).")
         let (rate, count) = (resolved.rate, resolved.count)
+        let names = resolved.categories > 0 ? Foods.generated(resolved.categories) : Foods.all
         let feed = FeedService { stop in
-            guard rate > 0 else { return try await Self.paced(producer, topic: topic, count: count, stop: stop) }
+            guard rate > 0 else {
+                return try await Self.paced(producer, topic: topic, names: names, count: count, stop: stop)
+            }
             // The load generator blocks its thread: it gets one of its own, off the cooperative pool.
             return try await withCheckedThrowingContinuation { continuation in
                 Thread {
                     continuation.resume(
                         with: Result {
-                            try LoadGenerator(producer: producer, topic: topic, rate: rate, count: count, stop: stop)
-                                .run()
+                            try LoadGenerator(
+                                producer: producer, topic: topic, names: names, rate: rate, count: count, stop: stop
+                            )
+                            .run()
                         })
                 }.start()
             }
@@ -135,13 +149,13 @@ struct DatafeedCommand: AsyncParsableCommand {
     }
 
     /// The original feed: one random food every 1-2 s.
-    private static func paced(_ producer: KafkaProducer, topic: String, count: Int, stop: StopSignal) async throws
-        -> Int
-    {
+    private static func paced(
+        _ producer: KafkaProducer, topic: String, names: [String], count: Int, stop: StopSignal
+    ) async throws -> Int {
         var sent = 0
         var failed = 0
         while !stop.isSet, count == 0 || sent < count {
-            let food = Foods.all.randomElement()!
+            let food = names.randomElement()!
             say("Sending random message {\"food\": \"\(food)\"}...")
             do {
                 _ = try await producer.send(ProducerRecord(topic: topic, value: Array("{\"food\": \"\(food)\"}".utf8)))

@@ -6,6 +6,8 @@ import Synchronization
 struct LoadGenerator {
     let producer: KafkaProducer
     let topic: String
+    /// The categories sent, in turn.
+    let names: [String]
     let rate: Int
     let count: Int
     let stop: StopSignal
@@ -18,7 +20,7 @@ struct LoadGenerator {
     /// Runs until `count` events are acknowledged or a stop signal; returns how many failed.
     func run() throws -> Int {
         let tally = Tally()
-        let payloads = Foods.all.map { Array("{\"food\": \"\($0)\"}".utf8) }
+        let payloads = names.map { Array("{\"food\": \"\($0)\"}".utf8) }
         let start = ContinuousClock.now
         var lastProgress = start
         var sent = 0

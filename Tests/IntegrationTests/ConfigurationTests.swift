@@ -47,6 +47,9 @@ final class ConfigurationTests: XCTestCase {
         try assertRefused(
             "datafeed", ["DATAFEED_RATE": "-1"],
             "datafeed: error: DATAFEED_RATE=-1 is not valid: expected an integer from 0 to 100000000")
+        try assertRefused(
+            "datafeed", ["DATAFEED_CATEGORIES": "1000001"],
+            "datafeed: error: DATAFEED_CATEGORIES=1000001 is not valid: expected an integer from 0 to 1000000")
     }
 
     func testTheConsumersPortHasItsOwnNameAndPORTIsADeprecatedFallback() throws {
