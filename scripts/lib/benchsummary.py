@@ -1,9 +1,12 @@
 """Summarises scripts/bench rounds.
 
 usage: benchsummary.py EVENTS ROUNDS_FILE [STORE]
-ROUNDS_FILE has one line per round: `raw <RawDrain output>` or `consumer <key=value ...>` where the
-consumer line carries launched_epoch, assigned_epoch (its first "partitions assigned" log line) and
-done_epoch (the counts reached EVENTS), plus peak_rss_kib.
+ROUNDS_FILE has one line per program and round, each `<program> <key=value ...>`:
+- `raw`: RawDrain's line (assigned_to_last_s, start_to_last_s) and cpu_s, its CPU seconds;
+- `rdkafka_performance`: rate (events/s from its first message) and cpu_s, or empty values when it failed;
+- `consumer`: launched_epoch, assigned_epoch (its first "partitions assigned" log line), done_epoch (the counts
+  reached EVENTS), peak_rss_kib, cpu_s (its CPU seconds from start to done_epoch) and commit_p50_s,
+  commit_p99_s (estimated from its batch flush histogram).
 """
 import statistics
 import sys
@@ -13,30 +16,78 @@ def fields(line):
     return dict(part.split("=", 1) for part in line.split() if "=" in part)
 
 
+def number(text):
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def median(values):
+    values = [v for v in values if v == v]  # without NaN
+    return statistics.median(values) if values else float("nan")
+
+
 def main() -> int:
     events = int(sys.argv[1])
-    raw, consumer = [], []
+    millions = events / 1e6
+    raw, perf, consumer = [], [], []
     for line in open(sys.argv[2]):
         kind, _, rest = line.partition(" ")
         values = fields(rest)
         if kind == "raw":
-            raw.append((events / float(values["assigned_to_last_s"]), events / float(values["start_to_last_s"])))
+            raw.append({
+                "rate": events / float(values["assigned_to_last_s"]),
+                "wall_rate": events / float(values["start_to_last_s"]),
+                "cpu": number(values.get("cpu_s")) / millions,
+            })
+        elif kind == "rdkafka_performance":
+            perf.append({"rate": number(values.get("rate")), "cpu": number(values.get("cpu_s")) / millions})
         elif kind == "consumer":
             launched, assigned, done = (float(values[k]) for k in ("launched_epoch", "assigned_epoch", "done_epoch"))
-            consumer.append((events / (done - assigned), events / (done - launched), int(values["peak_rss_kib"])))
+            consumer.append({
+                "rate": events / (done - assigned),
+                "wall_rate": events / (done - launched),
+                "rss": int(values["peak_rss_kib"]),
+                "cpu": number(values.get("cpu_s")) / millions,
+                "p50": number(values.get("commit_p50_s")),
+                "p99": number(values.get("commit_p99_s")),
+            })
     rounds = min(len(raw), len(consumer))
-    ratios = [consumer[i][0] / raw[i][0] for i in range(rounds)]
-    wall_ratios = [consumer[i][1] / raw[i][1] for i in range(rounds)]
-    print(f"  rounds                 {rounds} (raw drain, then consumer, each on a new group)")
-    print("  rate after the group join (assignment to the last event), events/s, per round:")
-    print(f"    {'raw librdkafka drain':<24} " + "  ".join(f"{r[0]:>10,.0f}" for r in raw[:rounds]))
+    raw, consumer = raw[:rounds], consumer[:rounds]
+    ratios = [consumer[i]["rate"] / raw[i]["rate"] for i in range(rounds)]
+    wall_ratios = [consumer[i]["wall_rate"] / raw[i]["wall_rate"] for i in range(rounds)]
     store = {"sqlite": "SQLite", "postgres": "PostgreSQL"}.get(sys.argv[3] if len(sys.argv) > 3 else "sqlite")
-    print(f"    {'consumer into ' + store:<24} " + "  ".join(f"{c[0]:>10,.0f}" for c in consumer[:rounds]))
-    print(f"    {'ratio':<24} " + "  ".join(f"{r:>10.2f}" for r in ratios))
+
+    def row(label, values, form):
+        print(f"    {label:<24} " + "  ".join(form.format(v) for v in values))
+
+    print(f"  rounds                 {rounds} (raw drain, rdkafka_performance, then consumer, each on a new group)")
+    print("  rate after the group join (assignment to the last event), events/s, per round:")
+    row("raw librdkafka drain", [r["rate"] for r in raw], "{:>10,.0f}")
+    if perf:
+        row("rdkafka_performance", [p["rate"] for p in perf[:rounds]], "{:>10,.0f}")
+    row("consumer into " + store, [c["rate"] for c in consumer], "{:>10,.0f}")
+    row("ratio", ratios, "{:>10.2f}")
+    print("  CPU seconds per million events (user + system, whole process), per round:")
+    row("raw librdkafka drain", [r["cpu"] for r in raw], "{:>10.2f}")
+    if perf:
+        row("rdkafka_performance", [p["cpu"] for p in perf[:rounds]], "{:>10.2f}")
+    row("consumer", [c["cpu"] for c in consumer], "{:>10.2f}")
     target = "0.8" if store == "PostgreSQL" else "0.9"  # PostgreSQL: a server round trip per statement
     print(f"  median ratio           {statistics.median(ratios):.2f}   (target >= {target})")
     print(f"  median ratio from process start, group join included: {statistics.median(wall_ratios):.2f}")
-    print(f"  consumer peak RSS      {max(c[2] for c in consumer[:rounds]) / 1024:.1f} MiB (VmHWM, worst round; "
+    if perf:
+        perf_ratios = [consumer[i]["rate"] / perf[i]["rate"] for i in range(min(rounds, len(perf)))]
+        print(f"  median ratio to rdkafka_performance: {median(perf_ratios):.2f}")
+    raw_cpu, consumer_cpu = median([r["cpu"] for r in raw]), median([c["cpu"] for c in consumer])
+    perf_cpu = median([p["cpu"] for p in perf]) if perf else float("nan")
+    print(f"  median CPU s/M events  consumer {consumer_cpu:.2f}, raw drain {raw_cpu:.2f}, "
+          f"rdkafka_performance {perf_cpu:.2f}; consumer / raw drain {consumer_cpu / raw_cpu:.2f} (target <= 1.2)")
+    print(f"  consumer commit        p50 {median([c['p50'] for c in consumer]) * 1000:.1f} ms, "
+          f"p99 {median([c['p99'] for c in consumer]) * 1000:.1f} ms (medians over rounds; from the batch flush "
+          "histogram's buckets)")
+    print(f"  consumer peak RSS      {max(c['rss'] for c in consumer) / 1024:.1f} MiB (VmHWM, worst round; "
           "target <= 64)")
     return 0
 

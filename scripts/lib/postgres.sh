@@ -9,6 +9,9 @@
 # It offers TLS (and accepts plain connections too) with a certificate for its address and `localhost`,
 # signed by a throwaway authority whose certificate is DIR/ca.crt: tests connect with
 # `sslmode=verify-full&sslrootcert=DIR/ca.crt`.
+# It runs with fsync=off, which tests do not need, unless POSTGRES_FSYNC=on: the server's defaults then
+# (fsync=on, synchronous_commit=on), for benchmarks of a durable server (`BENCH_STORE=postgres
+# POSTGRES_FSYNC=on scripts/bench`).
 
 # The folder with PostgreSQL's programs: Debian's newest /usr/lib/postgresql/N/bin, else the PATH's.
 postgres_bindir() {
@@ -39,6 +42,10 @@ as_postgres_user() {
 start_postgres() {
   local dir=$1 port=$2 address=${3:-127.0.0.1} clients=${4:-} bin
   bin="$(postgres_bindir)" || return 1
+  case "${POSTGRES_FSYNC:-off}" in
+    on | off) ;;
+    *) echo "POSTGRES_FSYNC=$POSTGRES_FSYNC is not valid: expected on or off" >&2; return 2 ;;
+  esac
   rm -rf "$dir"
   mkdir -p "$dir/data"
   if [ "$(id -u)" -eq 0 ]; then chown -R "${FOODCOUNT_POSTGRES_USER:-nobody}" "$dir"; fi
@@ -54,7 +61,7 @@ start_postgres() {
   fi
   make_postgres_certificates "$dir" "$address" || return 1
   if ! as_postgres_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=$address -c port=$port -c unix_socket_directories='' -c autovacuum=off -c fsync=off -c max_connections=200 -c ssl=on -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key" \
+    -o "-c listen_addresses=$address -c port=$port -c unix_socket_directories='' -c autovacuum=off -c fsync=${POSTGRES_FSYNC:-off} -c max_connections=200 -c ssl=on -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key" \
     start >/dev/null; then
     echo "PostgreSQL did not start on port $port; its log:" >&2
     cat "$dir/server.log" >&2
