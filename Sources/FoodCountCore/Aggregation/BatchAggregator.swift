@@ -27,6 +27,10 @@ public struct BatchAggregator: Sendable {
     /// The position of the partition used last: records come in runs of one partition, so most lookups
     /// are a comparison instead of a hash. Cleared whenever `partitions` gains or loses an entry.
     private var recent: [SourcePartition: PartitionState].Index?
+    /// How many categories a partition's deltas held at most in the batches before the last reset: a new
+    /// partition state reserves that much, so that its table is not grown (every key hashed again) a dozen
+    /// times per batch at high cardinality. It survives ``reset()``.
+    private var categoriesHint = 0
 
     /// Creates an empty aggregator.
     public init() {}
@@ -91,7 +95,9 @@ public struct BatchAggregator: Sendable {
             recent = index
             return index
         }
-        partitions[partition] = PartitionState(nextOffset: offset + 1)
+        var state = PartitionState(nextOffset: offset + 1)
+        if categoriesHint > 0 { state.deltas.reserveCapacity(categoriesHint) }
+        partitions[partition] = state
         let index = partitions.index(forKey: partition)!
         recent = index
         return index
@@ -144,8 +150,15 @@ public struct BatchAggregator: Sendable {
         expectedLogIDs: [SourcePartition: String] = [:], expectedVersions: [SourcePartition: Int64] = [:]
     ) -> CountBatch {
         var batch = CountBatch(eventCount: recordCount)
+        let withDeltas = partitions.values.filter { !$0.deltas.isEmpty }
+        if withDeltas.count == 1 {
+            batch.deltas = withDeltas[0].deltas  // shared, not copied
+        } else if withDeltas.count > 1 {
+            // Room for every key at once: growing while merging hashes each key again at each doubling.
+            batch.deltas.reserveCapacity(withDeltas.reduce(0) { $0 + $1.deltas.count })
+            for state in withDeltas { batch.deltas.merge(state.deltas, uniquingKeysWith: +) }
+        }
         for (partition, state) in partitions {
-            batch.deltas.merge(state.deltas, uniquingKeysWith: +)
             batch.offsets[partition] = CountBatch.OffsetAdvance(
                 expected: expected[partition] ?? nil, next: state.nextOffset, logID: logIDs[partition],
                 expectedLogID: expectedLogIDs[partition], expectedVersion: expectedVersions[partition])
@@ -155,6 +168,7 @@ public struct BatchAggregator: Sendable {
 
     /// Forgets everything.
     public mutating func reset() {
+        categoriesHint = partitions.values.reduce(0) { max($0, $1.deltas.count) }
         partitions.removeAll(keepingCapacity: true)
         recent = nil
         recordCount = 0

@@ -20,6 +20,14 @@ struct RecordCounter {
     private var tally = ValueTally()
     /// The events of recently seen values.
     private var values = DecodedValueCache()
+    /// Hits since the cache was last cleared.
+    private var hitsSinceClear = 0
+    /// Records left to count without the cache. A table that fills up with values seen less than once more
+    /// each (more distinct values than it holds: 100,000 categories) only costs a hash, a probe, an insertion
+    /// and, every 1,024 new values, a clear; it rests for ``restRecords`` records, then tries again.
+    private var resting = 0
+    /// How long the cache rests after a clear that came with fewer hits than insertions.
+    static let restRecords = 65_536
     /// The partition of the run being counted.
     private var partition = SourcePartition(topic: "", partition: -1)
 
@@ -66,7 +74,8 @@ struct RecordCounter {
     private mutating func count(_ record: SourceRecordView, into aggregator: inout BatchAggregator)
         throws(EventDecodingError)
     {
-        guard memoizes, let value = record.value else {
+        if resting > 0 { resting -= 1 }
+        guard memoizes, resting == 0, let value = record.value else {
             let event = try decoder.decode(record.value)
             fold(into: &aggregator)
             aggregator.count(event.category, partition: partition, offset: record.offset)
@@ -74,11 +83,17 @@ struct RecordCounter {
         }
         switch values.lookup(value) {
         case .hit(let slot):
+            hitsSinceClear += 1
             tally.add(slot: slot, offset: record.offset)
         case .miss(let miss):
             let event = try decoder.decode(value)
             fold(into: &aggregator)
             aggregator.count(event.category, partition: partition, offset: record.offset)
+            if values.isFull {
+                // The insertion clears the table: whether it earned its keep since the last clear.
+                if hitsSinceClear < DecodedValueCache.capacity / 2 { resting = Self.restRecords }
+                hitsSinceClear = 0
+            }
             values.insert(event, for: value, at: miss)
         }
     }
