@@ -14,7 +14,7 @@ final class RecordCounterTests: XCTestCase {
         count(Array(repeating: "soup", count: 100), from: 0, counter: &counter, into: &aggregator)
 
         XCTAssertEqual(decoder.decodes, 1)
-        XCTAssertEqual(aggregator.partitions[partition]?.deltas, ["soup": 100])
+        XCTAssertEqual(aggregator.deltas(of: partition), ["soup": 100])
     }
 
     func testACacheFilledWithoutHitsRestsThenTriesAgain() {
@@ -41,7 +41,7 @@ final class RecordCounterTests: XCTestCase {
             into: &aggregator)
         XCTAssertEqual(decoder.decodes - afterRest, 1)
 
-        let deltas = aggregator.partitions[partition]?.deltas ?? [:]
+        let deltas = aggregator.deltas(of: partition)
         XCTAssertEqual(deltas["soup"], Int64(100 + rest))
         XCTAssertEqual(deltas["salad"], 100)
         XCTAssertEqual(deltas.count, distinct.count + 2)

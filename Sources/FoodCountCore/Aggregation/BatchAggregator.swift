@@ -1,12 +1,16 @@
 /// Accumulates one batch: per-partition category deltas and next offsets.
 ///
 /// Deltas are kept per partition so that a lost partition's share can be dropped without touching the
-/// others; ``makeBatch(expected:)`` merges them for the store.
+/// others; ``makeBatch(expected:logIDs:expectedLogIDs:expectedVersions:)`` merges them for the store. A
+/// batch numbers its categories once, in one table, and each partition counts by number: a record costs one
+/// hash whatever the number of partitions, a category's name is held once per batch, and the merge adds
+/// arrays instead of hashing every category again (`docs/benchmarks.md`, "The consumer at high cardinality").
 public struct BatchAggregator: Sendable {
     /// One partition's share of the batch.
     public struct PartitionState: Sendable, Equatable {
-        /// Count increments by category.
-        public var deltas: [String: Int64] = [:]
+        /// Count increments by category number (the batch's table: ``BatchAggregator/deltas(of:)`` names
+        /// them); a number past the end has none.
+        var counts: [Int64] = []
         /// The offset after the latest record seen (records arrive in offset order, except after a log reset).
         public var nextOffset: Int64
         /// How many records were seen, counted or not.
@@ -24,12 +28,13 @@ public struct BatchAggregator: Sendable {
     public private(set) var countedCount = 0
     /// How many partitions were moved without reading (``move(_:to:)``).
     public private(set) var movedCount = 0
+    /// The number of each category the batch has seen, `0..<categories.count` in order of arrival. Emptied
+    /// by ``reset()`` with its room kept, so that the next batch does not grow it again.
+    private var categories: [String: Int] = [:]
     /// The position of the partition used last: records come in runs of one partition, so most lookups
     /// are a comparison instead of a hash. Cleared whenever `partitions` gains or loses an entry.
     private var recent: [SourcePartition: PartitionState].Index?
-    /// How many categories a partition's deltas held at most in the batches before the last reset: a new
-    /// partition state reserves that much, so that its table is not grown (every key hashed again) a dozen
-    /// times per batch at high cardinality. It survives ``reset()``.
+    /// How many categories the batch before the last reset had: a new partition reserves that much room.
     private var categoriesHint = 0
 
     /// Creates an empty aggregator.
@@ -37,6 +42,18 @@ public struct BatchAggregator: Sendable {
 
     /// Whether nothing was seen, and no partition moved, since the last reset.
     public var isEmpty: Bool { recordCount == 0 && movedCount == 0 }
+
+    /// One partition's count increments by category.
+    /// - Parameter partition: The partition.
+    /// - Returns: Its deltas; empty for a partition the batch has not counted.
+    public func deltas(of partition: SourcePartition) -> [String: Int64] {
+        guard let counts = partitions[partition]?.counts else { return [:] }
+        var deltas: [String: Int64] = [:]
+        for (category, number) in categories where number < counts.count && counts[number] != 0 {
+            deltas[category] = counts[number]
+        }
+        return deltas
+    }
 
     /// Moves a partition's next offset without reading anything: the batch stores it even if no record of
     /// the partition follows (a move back after a confirmed truncation must outlive the member).
@@ -59,7 +76,8 @@ public struct BatchAggregator: Sendable {
     ///   - partition: Where the event was read.
     ///   - offset: Its offset.
     public mutating func count(_ category: String, partition: SourcePartition, offset: Int64) {
-        partitions.values[position(of: partition, offset: offset)].count(category, offset: offset)
+        let number = number(of: category)
+        partitions.values[position(of: partition, offset: offset)].add(1, to: number, last: offset)
         recordCount += 1
         countedCount += 1
     }
@@ -72,7 +90,8 @@ public struct BatchAggregator: Sendable {
     ///   - lastOffset: The offset of the last of them.
     public mutating func count(_ category: String, times: Int, partition: SourcePartition, lastOffset: Int64) {
         guard times > 0 else { return }
-        partitions.values[position(of: partition, offset: lastOffset)].count(category, times: times, last: lastOffset)
+        let number = number(of: category)
+        partitions.values[position(of: partition, offset: lastOffset)].add(times, to: number, last: lastOffset)
         recordCount += times
         countedCount += times
     }
@@ -86,6 +105,14 @@ public struct BatchAggregator: Sendable {
         recordCount += 1
     }
 
+    /// The number of a category in the batch's table, numbering it if it is new.
+    private mutating func number(of category: String) -> Int {
+        if let number = categories[category] { return number }
+        let number = categories.count
+        categories[category] = number
+        return number
+    }
+
     private mutating func position(
         of partition: SourcePartition,
         offset: Int64
@@ -96,7 +123,7 @@ public struct BatchAggregator: Sendable {
             return index
         }
         var state = PartitionState(nextOffset: offset + 1)
-        if categoriesHint > 0 { state.deltas.reserveCapacity(categoriesHint) }
+        state.counts.reserveCapacity(categoriesHint)
         partitions[partition] = state
         let index = partitions.index(forKey: partition)!
         recent = index
@@ -116,7 +143,7 @@ public struct BatchAggregator: Sendable {
             guard let state = partitions.removeValue(forKey: partition) else { continue }
             if state.moved { movedCount -= 1 }
             recordCount -= state.records
-            countedCount -= state.deltas.values.reduce(0) { $0 + Int($1) }
+            countedCount -= Int(state.counts.reduce(0, +))
         }
     }
 
@@ -125,13 +152,12 @@ public struct BatchAggregator: Sendable {
     /// - Parameter earlier: The batch that came before this one.
     public mutating func merge(earlier: BatchAggregator) {
         recent = nil
+        var numbers = [Int](repeating: 0, count: earlier.categories.count)  // earlier's number → ours
+        for (category, number) in earlier.categories { numbers[number] = self.number(of: category) }
         for (partition, old) in earlier.partitions {
-            guard var current = partitions[partition] else {
-                partitions[partition] = old
-                if old.moved { movedCount += 1 }
-                continue
-            }
-            current.deltas.merge(old.deltas, uniquingKeysWith: +)
+            var current = partitions[partition] ?? PartitionState(nextOffset: old.nextOffset, moved: old.moved)
+            if partitions[partition] == nil, old.moved { movedCount += 1 }
+            for (number, count) in old.counts.enumerated() where count != 0 { current.add(count, to: numbers[number]) }
             current.records += old.records
             partitions[partition] = current
         }
@@ -150,14 +176,7 @@ public struct BatchAggregator: Sendable {
         expectedLogIDs: [SourcePartition: String] = [:], expectedVersions: [SourcePartition: Int64] = [:]
     ) -> CountBatch {
         var batch = CountBatch(eventCount: recordCount)
-        let withDeltas = partitions.values.filter { !$0.deltas.isEmpty }
-        if withDeltas.count == 1 {
-            batch.deltas = withDeltas[0].deltas  // shared, not copied
-        } else if withDeltas.count > 1 {
-            // Room for every key at once: growing while merging hashes each key again at each doubling.
-            batch.deltas.reserveCapacity(withDeltas.reduce(0) { $0 + $1.deltas.count })
-            for state in withDeltas { batch.deltas.merge(state.deltas, uniquingKeysWith: +) }
-        }
+        batch.deltas = mergedDeltas()
         for (partition, state) in partitions {
             batch.offsets[partition] = CountBatch.OffsetAdvance(
                 expected: expected[partition] ?? nil, next: state.nextOffset, logID: logIDs[partition],
@@ -166,9 +185,27 @@ public struct BatchAggregator: Sendable {
         return batch
     }
 
+    /// Every partition's deltas added up, by category.
+    private func mergedDeltas() -> [String: Int64] {
+        guard !categories.isEmpty else { return [:] }
+        var totals = [Int64](repeating: 0, count: categories.count)
+        totals.withUnsafeMutableBufferPointer { totals in
+            for state in partitions.values {
+                state.counts.withUnsafeBufferPointer { counts in
+                    for number in counts.indices { totals[number] &+= counts[number] }
+                }
+            }
+        }
+        // The table's own layout, without hashing a category again; a category left with no count (its
+        // partitions were removed) is left out.
+        let deltas = categories.mapValues { totals[$0] }
+        return totals.contains(0) ? deltas.filter { $0.value != 0 } : deltas
+    }
+
     /// Forgets everything.
     public mutating func reset() {
-        categoriesHint = partitions.values.reduce(0) { max($0, $1.deltas.count) }
+        categoriesHint = categories.count
+        categories.removeAll(keepingCapacity: true)
         partitions.removeAll(keepingCapacity: true)
         recent = nil
         recordCount = 0
@@ -178,15 +215,15 @@ public struct BatchAggregator: Sendable {
 }
 
 extension BatchAggregator.PartitionState {
-    fileprivate mutating func count(_ category: String, offset: Int64) {
-        deltas[category, default: 0] += 1
-        advance(past: offset)
+    fileprivate mutating func add(_ times: Int, to number: Int, last offset: Int64) {
+        add(Int64(times), to: number)
+        records += times
+        nextOffset = offset + 1  // the latest record wins, so a log reset moves the offset back
     }
 
-    fileprivate mutating func count(_ category: String, times: Int, last offset: Int64) {
-        deltas[category, default: 0] += Int64(times)
-        records += times
-        nextOffset = offset + 1
+    fileprivate mutating func add(_ count: Int64, to number: Int) {
+        if number >= counts.count { counts.append(contentsOf: repeatElement(0, count: number + 1 - counts.count)) }
+        counts[number] += count
     }
 
     fileprivate mutating func advance(past offset: Int64) {
