@@ -6,7 +6,9 @@ ROUNDS_FILE has one line per program and round, each `<program> <key=value ...>`
 - `rdkafka_performance`: rate (events/s from its first message) and cpu_s, or empty values when it failed;
 - `consumer`: launched_epoch, assigned_epoch (its first "partitions assigned" log line), done_epoch (the counts
   reached EVENTS), peak_rss_kib, cpu_s (its CPU seconds from start to done_epoch) and commit_p50_s,
-  commit_p99_s (estimated from its batch flush histogram).
+  commit_p99_s (estimated from its batch flush histogram);
+- `startup`: raw_cpu_s and consumer_cpu_s, each program's CPU seconds once it joined a group on an empty
+  topic, its start-up cost; the CPU per event is also given without it.
 """
 import statistics
 import sys
@@ -32,6 +34,7 @@ def main() -> int:
     events = int(sys.argv[1])
     millions = events / 1e6
     raw, perf, consumer = [], [], []
+    startup = {"raw": 0.0, "consumer": 0.0}
     for line in open(sys.argv[2]):
         kind, _, rest = line.partition(" ")
         values = fields(rest)
@@ -41,6 +44,8 @@ def main() -> int:
                 "wall_rate": events / float(values["start_to_last_s"]),
                 "cpu": number(values.get("cpu_s")) / millions,
             })
+        elif kind == "startup":
+            startup = {"raw": number(values.get("raw_cpu_s")), "consumer": number(values.get("consumer_cpu_s"))}
         elif kind == "rdkafka_performance":
             perf.append({"rate": number(values.get("rate")), "cpu": number(values.get("cpu_s")) / millions})
         elif kind == "consumer":
@@ -84,6 +89,11 @@ def main() -> int:
     perf_cpu = median([p["cpu"] for p in perf]) if perf else float("nan")
     print(f"  median CPU s/M events  consumer {consumer_cpu:.2f}, raw drain {raw_cpu:.2f}, "
           f"rdkafka_performance {perf_cpu:.2f}; consumer / raw drain {consumer_cpu / raw_cpu:.2f} (target <= 1.2)")
+    raw_net = raw_cpu - startup["raw"] / millions
+    consumer_net = consumer_cpu - startup["consumer"] / millions
+    print(f"  without start-up       consumer {consumer_net:.2f}, raw drain {raw_net:.2f}; consumer / raw drain "
+          f"{consumer_net / raw_net:.2f} (start-up: consumer {startup['consumer']:.3f} s, raw drain "
+          f"{startup['raw']:.3f} s, each joining a group on an empty topic)")
     print(f"  consumer commit        p50 {median([c['p50'] for c in consumer]) * 1000:.1f} ms, "
           f"p99 {median([c['p99'] for c in consumer]) * 1000:.1f} ms (medians over rounds; from the batch flush "
           "histogram's buckets)")

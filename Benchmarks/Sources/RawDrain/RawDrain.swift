@@ -11,12 +11,14 @@ import Logging
 /// messages have arrived, and prints one line of `key=value` pairs: the count, the seconds from the
 /// assignment (the group join done) to the last message and the rate over that span, and the seconds from
 /// start to the last message.
+/// With EXPECTED 0 it only joins: it polls until the group assigns it partitions, and prints its CPU seconds
+/// then (`cpu_s`), which scripts/bench takes as its start-up cost.
 /// `KAFKA_PROPERTIES` (comma-separated `key=value`) adds raw librdkafka properties, as for the consumer.
 @main
 struct RawDrain {
     static func main() throws {
         let arguments = CommandLine.arguments
-        guard arguments.count >= 4, let expected = Int(arguments[3]), expected > 0 else {
+        guard arguments.count >= 4, let expected = Int(arguments[3]), expected >= 0 else {
             FileHandle.standardError.write(
                 Data("usage: RawDrain BROKER TOPIC EXPECTED [GROUP [SESSION_TIMEOUT_MS]]\n".utf8))
             exit(2)
@@ -39,6 +41,14 @@ struct RawDrain {
         let handler = FromBeginning()
         try consumer.subscribe(topics: [arguments[2]], handler: handler)
 
+        if expected == 0 {
+            while handler.assigned == nil, ContinuousClock.now - start < .seconds(60) {
+                _ = try consumer.poll(maxMessages: 2_000, timeout: .milliseconds(200)) { _ in }
+            }
+            try consumer.close()
+            print(String(format: "joined=%d cpu_s=%.3f", handler.assigned == nil ? 0 : 1, cpuSeconds()))
+            return
+        }
         var received = 0
         var bytes = 0
         while received < expected {
@@ -54,6 +64,14 @@ struct RawDrain {
             String(
                 format: "messages=%d bytes=%d assigned_to_last_s=%.3f rate=%.0f start_to_last_s=%.3f",
                 received, bytes, span, Double(received) / max(span, 0.001), seconds(last - start)))
+    }
+
+    /// The process's CPU time so far, user and system.
+    private static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let time = { (value: timeval) in Double(value.tv_sec) + Double(value.tv_usec) / 1e6 }
+        return time(usage.ru_utime) + time(usage.ru_stime)
     }
 
     private static func seconds(_ duration: Duration) -> Double {
