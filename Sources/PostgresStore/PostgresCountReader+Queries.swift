@@ -10,6 +10,12 @@ import PostgresNIO
 extension PostgresCountReader {
     /// Implements `CountReader.sortedCounts`: the counts and the ledger's version in one statement (one
     /// snapshot), sorted here by the categories' bytes. Without a ledger, the version is their digest.
+    ///
+    /// The server packs the whole table into one `bytea` value (each row as a 4-byte length, the category's
+    /// UTF-8 bytes and an 8-byte count, big-endian), unpacked here in one pass: as 100,000 rows, each went
+    /// through postgres-nio's row and cell machinery (reference counting and enum payloads were most of the
+    /// api's samples), and the full answer right after a commit was slower than psycopg's
+    /// (`docs/benchmarks.md`, "The API at 100,000 categories").
     public func sortedCounts() async throws(StoreError) -> (counts: SortedCounts, version: String?) {
         var version: String?
         var unordered = SortedCounts()
@@ -18,28 +24,27 @@ extension PostgresCountReader {
             let connection = try await currentConnection()
             let result = try await connection.query(
                 """
-                SELECT 1, 'pg-' || events || '-' || xmin::text, 0::bigint FROM foodcount_ledger WHERE id = 1
-                UNION ALL SELECT 0, category, count FROM food_counts
+                SELECT 1, 'pg-' || events || '-' || xmin::text, NULL::bytea FROM foodcount_ledger WHERE id = 1
+                UNION ALL SELECT 0, NULL, string_agg(
+                    int4send(octet_length(category)) || convert_to(category, 'UTF8') || int8send(count), ''::bytea)
+                FROM food_counts
                 """, logger: logger
             ).get()
-            for row in result {  // the cells' bytes as they came: no string made per row
+            for row in result {
                 var cells = row.makeIterator()
-                guard let kind = cells.next(), var text = cells.next()?.bytes, let count = cells.next() else {
+                guard let kind = cells.next(), let text = cells.next(), let packed = cells.next() else {
                     throw StoreError(code: .incompatible, message: "unexpected columns reading the counts")
                 }
                 if try Self.integer(kind) == 1 {
-                    version = text.readString(length: text.readableBytes)
+                    version = text.bytes.map { String(buffer: $0) }
                     continue
                 }
-                let value = try Self.integer(count)
-                text.withUnsafeReadableBytes { raw in
-                    let category = UnsafeBufferPointer(
-                        start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count)
-                    if category.contains(where: { $0 >= 0x80 }) {
-                        canonical = canonical && CategoryForm.isCanonical(String(decoding: category, as: UTF8.self))
-                    }
-                    unordered.append(bytes: category, value)
+                guard var bytes = packed.bytes else { continue }  // no rows
+                guard packed.format == .binary, packed.dataType == .bytea else {
+                    throw StoreError(
+                        code: .incompatible, message: "unexpected column type \(packed.dataType) reading the counts")
                 }
+                try Self.unpack(&bytes, into: &unordered, canonical: &canonical)
             }
         } catch {
             if let failure = failure(error, context: "reading the counts") { throw failure }
@@ -76,6 +81,28 @@ extension PostgresCountReader {
     }
 
     /// An integer cell, in the binary format the server answers with, or in text.
+    /// Appends the rows packed by ``sortedCounts()``'s statement; `canonical` becomes `false` at a category
+    /// that is not in the form the stores write.
+    static func unpack(
+        _ bytes: inout ByteBuffer, into counts: inout SortedCounts, canonical: inout Bool
+    ) throws(StoreError) {
+        while bytes.readableBytes > 0 {
+            guard let length = bytes.readInteger(as: Int32.self), length >= 0,
+                bytes.readableBytes >= Int(length) + 8
+            else { throw StoreError(code: .incompatible, message: "a malformed row reading the counts") }
+            let count = bytes.getInteger(at: bytes.readerIndex + Int(length), as: Int64.self)!
+            bytes.withUnsafeReadableBytes { raw in
+                let category = UnsafeBufferPointer(
+                    start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: Int(length))
+                if category.contains(where: { $0 >= 0x80 }) {
+                    canonical = canonical && CategoryForm.isCanonical(String(decoding: category, as: UTF8.self))
+                }
+                counts.append(bytes: category, count)
+            }
+            bytes.moveReaderIndex(forwardBy: Int(length) + 8)
+        }
+    }
+
     static func integer(_ cell: PostgresCell) throws(StoreError) -> Int64 {
         var bytes = cell.bytes
         let value: Int64? =

@@ -52,4 +52,30 @@ final class PostgresCountReaderTests: XCTestCase {
         XCTAssertEqual(read.counts.dictionary, ["caf\u{E9}": 5])
         await reader.close()
     }
+
+    /// The full read comes packed in one value (length, bytes, count): every byte of a category survives it,
+    /// escapes and separators included, and an empty table reads as empty.
+    func testAFullReadKeepsEveryByteOfEveryCategory() async throws {
+        let database = try PostgresTestDatabase()
+        defer { try? database.drop() }
+        let store = try PostgresCountStore(configuration: .init(location: database.location))
+        defer { store.close() }
+        let reader = PostgresCountReader(location: database.location)
+        try store.commit(CountBatch(deltas: [:], offsets: [p0: .init(expected: nil, next: 0)], eventCount: 0))
+        let empty = try await reader.sortedCounts()
+        XCTAssertEqual(empty.counts.dictionary, [:])
+
+        let categories = [
+            #"back\slash"#, #"\x41"#, "tab\there", "new\nline", "quote'\"", "🍕 pizza", "caf\u{E9}",
+            String(repeating: "z", count: 128), " ",
+        ]
+        let deltas = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, Int64($0 + 1)) })
+        try store.commit(
+            CountBatch(deltas: deltas, offsets: [p0: .init(expected: 0, next: 45)], eventCount: 45))
+        let read = try await reader.sortedCounts()
+        XCTAssertEqual(read.counts.dictionary, deltas)
+        let version = try await reader.currentVersion()
+        XCTAssertEqual(read.version, version)
+        await reader.close()
+    }
 }
