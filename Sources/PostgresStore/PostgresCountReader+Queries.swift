@@ -11,8 +11,9 @@ extension PostgresCountReader {
     /// Implements `CountReader.sortedCounts`: the counts and the ledger's version in one statement (one
     /// snapshot), sorted here by the categories' bytes. Without a ledger, the version is their digest.
     ///
-    /// The server packs the whole table into one `bytea` value (each row as a 4-byte length, the category's
-    /// UTF-8 bytes and an 8-byte count, big-endian), unpacked here in one pass: as 100,000 rows, each went
+    /// The server packs the whole table into three values, read here in one pass: the categories one after
+    /// the other in one text, their lengths in bytes, and their counts (two arrays in the same order, as one
+    /// scan feeds every aggregate). As 100,000 rows, each went
     /// through postgres-nio's row and cell machinery (reference counting and enum payloads were most of the
     /// api's samples), and the full answer right after a commit was slower than psycopg's
     /// (`docs/benchmarks.md`, "The API at 100,000 categories").
@@ -24,27 +25,25 @@ extension PostgresCountReader {
             let connection = try await currentConnection()
             let result = try await connection.query(
                 """
-                SELECT 1, 'pg-' || events || '-' || xmin::text, NULL::bytea FROM foodcount_ledger WHERE id = 1
-                UNION ALL SELECT 0, NULL, string_agg(
-                    int4send(octet_length(category)) || convert_to(category, 'UTF8') || int8send(count), ''::bytea)
+                SELECT 1, 'pg-' || events || '-' || xmin::text, NULL::int4[], NULL::int8[]
+                FROM foodcount_ledger WHERE id = 1
+                UNION ALL SELECT 0, string_agg(category, ''), array_agg(octet_length(category)), array_agg(count)
                 FROM food_counts
                 """, logger: logger
             ).get()
             for row in result {
                 var cells = row.makeIterator()
-                guard let kind = cells.next(), let text = cells.next(), let packed = cells.next() else {
-                    throw StoreError(code: .incompatible, message: "unexpected columns reading the counts")
-                }
+                guard let kind = cells.next(), let text = cells.next(), let lengths = cells.next(),
+                    let counts = cells.next()
+                else { throw StoreError(code: .incompatible, message: "unexpected columns reading the counts") }
                 if try Self.integer(kind) == 1 {
                     version = text.bytes.map { String(buffer: $0) }
                     continue
                 }
-                guard var bytes = packed.bytes else { continue }  // no rows
-                guard packed.format == .binary, packed.dataType == .bytea else {
-                    throw StoreError(
-                        code: .incompatible, message: "unexpected column type \(packed.dataType) reading the counts")
-                }
-                try Self.unpack(&bytes, into: &unordered, canonical: &canonical)
+                guard let categories = text.bytes else { continue }  // no rows
+                try Self.unpack(
+                    categories, lengths: Self.integers(lengths), counts: Self.integers(counts), into: &unordered,
+                    canonical: &canonical)
             }
         } catch {
             if let failure = failure(error, context: "reading the counts") { throw failure }
@@ -84,23 +83,51 @@ extension PostgresCountReader {
     /// Appends the rows packed by ``sortedCounts()``'s statement; `canonical` becomes `false` at a category
     /// that is not in the form the stores write.
     static func unpack(
-        _ bytes: inout ByteBuffer, into counts: inout SortedCounts, canonical: inout Bool
+        _ categories: ByteBuffer, lengths: [Int64], counts: [Int64], into sorted: inout SortedCounts,
+        canonical: inout Bool
     ) throws(StoreError) {
-        while bytes.readableBytes > 0 {
-            guard let length = bytes.readInteger(as: Int32.self), length >= 0,
-                bytes.readableBytes >= Int(length) + 8
-            else { throw StoreError(code: .incompatible, message: "a malformed row reading the counts") }
-            let count = bytes.getInteger(at: bytes.readerIndex + Int(length), as: Int64.self)!
-            bytes.withUnsafeReadableBytes { raw in
-                let category = UnsafeBufferPointer(
-                    start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: Int(length))
+        guard lengths.count == counts.count, lengths.reduce(0, +) == categories.readableBytes else {
+            throw StoreError(code: .incompatible, message: "the counts' columns disagree reading the counts")
+        }
+        categories.withUnsafeReadableBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var start = 0
+            for (length, count) in zip(lengths, counts) {
+                let category = UnsafeBufferPointer(rebasing: bytes[start..<(start + Int(length))])
                 if category.contains(where: { $0 >= 0x80 }) {
                     canonical = canonical && CategoryForm.isCanonical(String(decoding: category, as: UTF8.self))
                 }
-                counts.append(bytes: category, count)
+                sorted.append(bytes: category, count)
+                start += Int(length)
             }
-            bytes.moveReaderIndex(forwardBy: Int(length) + 8)
         }
+    }
+
+    /// The elements of a one-dimensional `int4[]` or `int8[]` without nulls, in PostgreSQL's binary array
+    /// format (dimensions, flags, element type, size and lower bound, then a length and a value per element).
+    static func integers(_ cell: PostgresCell) throws(StoreError) -> [Int64] {
+        let malformed = StoreError(code: .incompatible, message: "an unexpected array reading the counts")
+        guard var bytes = cell.bytes else { return [] }
+        guard cell.format == .binary, let dimensions = bytes.readInteger(as: Int32.self),
+            let flags = bytes.readInteger(as: Int32.self), bytes.readInteger(as: UInt32.self) != nil, flags == 0
+        else { throw malformed }
+        guard dimensions == 1, let size = bytes.readInteger(as: Int32.self), size >= 0,
+            bytes.readInteger(as: Int32.self) != nil
+        else {
+            if dimensions == 0 { return [] }
+            throw malformed
+        }
+        var values: [Int64] = []
+        values.reserveCapacity(Int(size))
+        for _ in 0..<size {
+            switch bytes.readInteger(as: Int32.self) {
+            case 4: values.append(Int64(bytes.readInteger(as: Int32.self) ?? 0))
+            case 8: values.append(bytes.readInteger(as: Int64.self) ?? 0)
+            default: throw malformed
+            }
+        }
+        guard bytes.readableBytes == 0 else { throw malformed }
+        return values
     }
 
     static func integer(_ cell: PostgresCell) throws(StoreError) -> Int64 {
