@@ -21,6 +21,19 @@ final class CountsJSONTests: XCTestCase {
         XCTAssertEqual(CountsJSON.encode([:]), try encoded([:]))
     }
 
+    /// The check for bytes to escape reads eight at a time, then the tail: each one is found at any position,
+    /// and the bytes around those (0x1F, 0x20, 0x21, 0x23, 0x5B, 0x5D, 0x7F, 0x80) are left as they are.
+    func testEveryByteToEscapeIsFoundAtEveryPosition() throws {
+        var counts: [String: Int64] = [:]
+        for special in ["\u{1F}", " ", "!", "\"", "#", "[", "\\", "]", "\u{7F}", "\u{80}", "\u{0}", "\n"] {
+            for prefix in 0..<18 {
+                counts[String(repeating: "x", count: prefix) + special + "yz"] = Int64(prefix)
+                counts[String(repeating: "w", count: prefix) + special] = Int64(prefix)
+            }
+        }
+        XCTAssertEqual(CountsJSON.encode(counts), try encoded(counts))
+    }
+
     func testSortedCountsAreInTheOrderOfTheCategoriesUTF8Bytes() {
         let counts: [String: Int64] = ["é": 1, "z": 2, "Z": 3, "a\u{0}": 4, "a": 5, "🍕": 6, "ｚ": 7]
         let sorted = SortedCounts(counts)
