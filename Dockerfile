@@ -37,6 +37,7 @@ RUN scripts/build-librdkafka /usr/local && rm -rf /var/lib/apt/lists/*
 # Dependencies first, in a layer of their own, so that a change to the sources does not fetch
 # them again. Package.resolved is not in git; when the build context has one it is used.
 COPY Package.* ./
+COPY Plugins ./Plugins
 RUN swift package resolve
 
 # Tests/ is needed too: Package.swift declares the TestSupport target at Tests/TestSupport, and
@@ -44,6 +45,9 @@ RUN swift package resolve
 COPY Sources ./Sources
 COPY Tests ./Tests
 
+# The build context has no .git: the commit `--version` and foodcount_build_info report comes from this
+# argument (`docker build --build-arg FOODCOUNT_COMMIT=$(git rev-parse --short=12 HEAD) .`), else `unknown`.
+ARG FOODCOUNT_COMMIT=unknown
 # The Swift runtime and Foundation are linked statically, so the runtime stage needs no Swift.
 RUN swift build -c release --static-swift-stdlib --product consumer \
     && swift build -c release --static-swift-stdlib --product datafeed \

@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 import PackageDescription
 
 let strictSettings: [SwiftSetting] = [
@@ -65,8 +65,11 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            plugins: ["BuildInfoPlugin"]
         ),
+        // Records the git commit of the build for `BuildInfo` (FoodCountObservability).
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         // The programs' settings: environment variables and secret files through swift-configuration,
         // strictly parsed, and the Kafka flags the consumer and the datafeed share. Not a product.
         .target(

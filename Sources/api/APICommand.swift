@@ -14,7 +14,8 @@ struct APICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "api",
         abstract: "Serves the food counts as JSON at GET /aggregated.",
-        discussion: "Every option can also be set by the environment variable named in its help."
+        discussion: "Every option can also be set by the environment variable named in its help.",
+        version: BuildInfo.description
     )
 
     @Option(help: "Address to listen on (env HOST; default \(Self.defaultHost)).")

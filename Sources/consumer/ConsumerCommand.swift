@@ -21,7 +21,8 @@ struct ConsumerCommand: AsyncParsableCommand {
         discussion: """
             Runs until SIGTERM or SIGINT, then flushes, commits, leaves the group and exits 0.
             Every option can also be set by the environment variable named in its help.
-            """
+            """,
+        version: BuildInfo.description
     )
 
     @OptionGroup var options: ConsumerOptions

@@ -20,7 +20,8 @@ struct DatafeedCommand: AsyncParsableCommand {
             With --rate N it is a load generator sending N events/s with a progress line;
             --count N stops after N events (and waits for every acknowledgement).
             Every option can also be set by the environment variable named in its help.
-            """
+            """,
+        version: BuildInfo.description
     )
 
     @OptionGroup var kafka: KafkaOptions

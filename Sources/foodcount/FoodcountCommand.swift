@@ -1,4 +1,5 @@
 import ArgumentParser
+import FoodCountObservability
 
 /// `foodcount`: the operator's commands for a FoodCount deployment's files and log.
 @main
@@ -11,6 +12,7 @@ struct FoodcountCommand: ParsableCommand {
             to Kafka, so Kafka's tools cannot move them: these commands do. Every option can also be set by the
             environment variable named in its help, as for the consumer. See docs/operations.md.
             """,
+        version: BuildInfo.description,
         subcommands: [OffsetsCommand.self, AuditCommand.self, RebuildCommand.self]
     )
 }

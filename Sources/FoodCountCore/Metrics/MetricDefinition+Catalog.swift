@@ -57,9 +57,10 @@ extension MetricDefinition {
     /// `foodcount_ready`: the consumer's `/readyz` as a number.
     public static let ready = MetricDefinition(
         "foodcount_ready", .gauge, help: "1 when the consumer is ready (see /readyz), else 0.")
-    /// `foodcount_build_info{version, program}`.
+    /// `foodcount_build_info{version, commit, program}`.
     public static let buildInfo = MetricDefinition(
-        "foodcount_build_info", .gauge, help: "Build information; always 1.", labels: ["version", "program"])
+        "foodcount_build_info", .gauge, help: "Build information (version, git commit, program); always 1.",
+        labels: ["version", "commit", "program"])
     /// `foodcount_category_events{category}`: the API's largest categories, read at scrape time.
     public static let categoryEvents = MetricDefinition(
         "foodcount_category_events", .gauge, help: "Events counted per category, for the largest categories.",

@@ -6,8 +6,8 @@ import Prometheus
 ///
 /// Names, help texts and histogram buckets come from the declarations in ``FoodCountCore/MetricDefinition``.
 public struct MetricsExporter: Sendable {
-    /// The build's version, reported by `foodcount_build_info`.
-    public static let version = "0.1.0"
+    /// The build's version, reported by `foodcount_build_info` (``BuildInfo/version``).
+    public static var version: String { BuildInfo.version }
 
     /// The registry every metric of the process lands in.
     public let registry: PrometheusCollectorRegistry
@@ -17,7 +17,7 @@ public struct MetricsExporter: Sendable {
     public static func bootstrap(program: String) -> MetricsExporter {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(makeFactory(registry: registry))
-        Gauge(.buildInfo, version, program).record(1)
+        Gauge(.buildInfo, BuildInfo.version, BuildInfo.commit, program).record(1)
         return MetricsExporter(registry: registry)
     }
 
