@@ -7,8 +7,8 @@ enum OpenAPIDocument {
           version: 0.1.0
           summary: Exact counts of food events per category.
           description: |
-            The counts a FoodCount consumer keeps in SQLite, served as JSON (`docs/contract.md` is the contract of
-            `GET /aggregated`'s default answer). Every GET also answers HEAD. Errors are JSON:
+            The counts a FoodCount consumer keeps in SQLite or PostgreSQL, served as JSON (`docs/contract.md` is the
+            contract of `GET /aggregated`'s default answer). Every GET also answers HEAD. Errors are JSON:
             `{"error": {"code": ..., "message": ...}}`; an unknown path answers 404 with code `not_found`
             (`/unknown/{path}` stands for them), and any other method than GET and HEAD answers 405 with code
             `method_not_allowed` and an `Allow` header (`components/responses/NotAllowed`).
@@ -192,7 +192,9 @@ enum OpenAPIDocument {
                       type: string
           headers:
             ETag:
-              description: The entity tag of the counts, from the database's change counter.
+              description: >-
+                The entity tag of the counts, from their version in the database (SQLite's data version, the
+                PostgreSQL ledger row's).
               schema:
                 type: string
             CacheControl:
