@@ -16,8 +16,11 @@ public enum KafkaProperties {
             } else if !properties.isEmpty {
                 properties[properties.count - 1].1 += "," + piece
             } else if !piece.trimmingCharacters(in: .whitespaces).isEmpty {
+                // The value is not repeated: it may hold a password (sasl.password, ssl.key.password).
                 throw SettingError(
-                    variable: variable, value: text, expected: "librdkafka properties key=value[,key=value...]")
+                    variable: variable, value: nil,
+                    expected:
+                        "librdkafka properties key=value[,key=value...] (its value is not shown: it may hold a secret)")
             }
         }
         return properties

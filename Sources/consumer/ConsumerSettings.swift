@@ -42,7 +42,8 @@ struct ConsumerSettings: Sendable {
     /// The dead-letter producer's settings: the consumer's broker and security.
     var deadLetterProducer: KafkaProducer.Configuration {
         KafkaProducer.Configuration(
-            bootstrapServers: kafka.broker, clientID: "foodcount-dead-letters", security: kafka.security)
+            bootstrapServers: kafka.broker, clientID: "foodcount-dead-letters", security: kafka.security,
+            properties: kafka.properties)
     }
 }
 
@@ -71,6 +72,12 @@ extension ConsumerOptions {
                 default: Defaults.statisticsIntervalMilliseconds))
         consumer.security = kafka.security
         consumer.properties = kafka.properties
+        if let key = consumer.overriddenOwnedProperty {
+            throw SettingError(
+                variable: "KAFKA_PROPERTIES", value: nil,
+                expected: "no property the consumer owns, but it sets \(key): "
+                    + (KafkaConsumer.Configuration.ownedProperties[key] ?? ""))
+        }
 
         var pipeline = CountingPipeline.Configuration()
         pipeline.maxBatchEvents = try settings.int(

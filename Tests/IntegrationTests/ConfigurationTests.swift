@@ -82,6 +82,26 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertTrue(deprecated.output.contains("PORT is deprecated"), deprecated.output.suffix(2_000).description)
     }
 
+    func testKafkaPropertiesCannotSetWhatTheConsumerOwns() throws {
+        for (key, why) in [
+            ("group.id", "the group is the configuration's groupID (CONSUMER_GROUP, --group)"),
+            ("enable.auto.commit", "offsets are stored with the counts, never committed by librdkafka on its own"),
+            ("isolation.level", "read_committed: records of aborted transactions are never counted"),
+        ] {
+            try assertRefused(
+                "consumer", ["KAFKA_PROPERTIES": "fetch.wait.max.ms=100,\(key)=x"],
+                "consumer: error: KAFKA_PROPERTIES is not valid: expected no property the consumer owns, but it sets \(key): \(why)"
+            )
+        }
+    }
+
+    func testAnUnreadableKafkaPropertiesValueIsNotRepeated() throws {
+        let result = try run("consumer", ["KAFKA_PROPERTIES": "Sasl.Password=hunter2-secret"])
+        XCTAssertEqual(result.status, 2, result.output)
+        XCTAssertFalse(result.output.contains("hunter2-secret"), result.output)
+        XCTAssertTrue(result.output.contains("KAFKA_PROPERTIES is not valid"), result.output)
+    }
+
     func testKafkaPropertiesTakeValuesThatHoldCommas() throws {
         let directory = try TestEnvironment.temporaryDirectory("properties")
         let consumer = try ChildProcess(

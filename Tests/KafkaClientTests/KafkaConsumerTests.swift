@@ -189,6 +189,20 @@ final class KafkaConsumerTests: XCTestCase {
         }
     }
 
+    func testAPropertyTheConsumerOwnsIsRefusedWithItsName() {
+        for key in KafkaConsumer.Configuration.ownedProperties.keys {
+            XCTAssertThrowsError(
+                try KafkaConsumer(
+                    configuration: .init(bootstrapServers: "127.0.0.1:1", properties: [key: "x"]), logger: testLogger)
+            ) { error in
+                XCTAssertEqual((error as? KafkaError)?.code, .invalidConfiguration)
+                XCTAssertTrue("\(error)".contains(key), "\(error)")
+            }
+        }
+        XCTAssertTrue(
+            KafkaConsumer.Configuration().librdkafkaProperties.contains { $0 == ("isolation.level", "read_committed") })
+    }
+
     func testUnknownLibrdkafkaPropertyIsRejectedWithItsName() {
         XCTAssertThrowsError(
             try KafkaConsumer(

@@ -99,6 +99,25 @@ extension KafkaConsumer {
             self.properties = properties
         }
 
+        /// The librdkafka properties the consumer decides itself, which ``properties`` may not set, each with why
+        /// or what sets it instead: exactly-once rests on them. ``KafkaConsumer/init(configuration:logger:statisticsHandler:)``
+        /// refuses a configuration whose ``properties`` name one.
+        public static let ownedProperties: [String: String] = [
+            "group.id": "the group is the configuration's groupID (CONSUMER_GROUP, --group)",
+            "enable.auto.commit": "offsets are stored with the counts, never committed by librdkafka on its own",
+            "enable.auto.offset.store": "offsets are stored with the counts, never by librdkafka on its own",
+            "isolation.level": "read_committed: records of aborted transactions are never counted",
+            "auto.offset.reset": "the start of a partition is the configuration's autoOffsetReset (AUTO_OFFSET_RESET)",
+            "enable.partition.eof": "the end of a partition is told by its high watermark",
+            "rebalance_cb": "the consumer's rebalance callback decides where partitions start",
+            "offset_commit_cb": "the consumer's own",
+        ]
+
+        /// The first of ``properties`` that ``ownedProperties`` names, if any, in key order.
+        public var overriddenOwnedProperty: String? {
+            properties.keys.sorted().first { Self.ownedProperties[$0] != nil }
+        }
+
         /// The librdkafka properties this configuration stands for, in the order they are applied.
         public var librdkafkaProperties: [(String, String)] {
             var pairs: [(String, String)] = [
@@ -111,6 +130,7 @@ extension KafkaConsumer {
                 ("partition.assignment.strategy", assignmentStrategy.rawValue),
                 ("enable.auto.commit", "false"),
                 ("enable.auto.offset.store", "false"),
+                ("isolation.level", "read_committed"),
                 ("enable.partition.eof", "false"),  // see isAtEnd(_:): a pause after the event skips a message
                 ("fetch.wait.max.ms", String(fetchMaxWait.milliseconds)),
                 ("fetch.max.bytes", String(maxFetchBytes)),

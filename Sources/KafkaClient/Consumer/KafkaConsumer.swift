@@ -39,6 +39,12 @@ public final class KafkaConsumer: @unchecked Sendable {
         try Librdkafka.requireSupportedVersion()
         try BootstrapServers.validate(configuration.bootstrapServers)
         try configuration.security.validate()
+        if let key = configuration.overriddenOwnedProperty {
+            throw KafkaError(
+                code: .invalidConfiguration,
+                message: "the property \(key) is the consumer's own and cannot be set: "
+                    + (Configuration.ownedProperties[key] ?? ""))
+        }
         self.logger = logger
         let pairs =
             configuration.librdkafkaProperties + [("log_level", String(RdKafkaLog.syslogLevel(for: logger.logLevel)))]
