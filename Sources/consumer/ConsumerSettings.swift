@@ -81,7 +81,8 @@ extension ConsumerOptions {
 
         var pipeline = CountingPipeline.Configuration()
         pipeline.maxBatchEvents = try settings.int(
-            flag: batchSize, "--batch-size", "BATCH_SIZE", in: 1...100_000_000, default: pipeline.maxBatchEvents)
+            flag: batchSize, "--batch-size", "BATCH_SIZE", in: 1...CountingPipeline.Configuration.maxBatchEventsLimit,
+            default: pipeline.maxBatchEvents)
         pipeline.maxBatchDelay = .milliseconds(
             try settings.int(
                 flag: batchDelayMs, "--batch-delay-ms", "BATCH_DELAY_MS", in: 1...3_600_000,

@@ -57,6 +57,15 @@ final class MetricsExporterTests: XCTestCase {
         }
     }
 
+    func testTheBatchSizeBucketsReachTheLargestBatchTheSettingsAllow() {
+        var largest = CountingPipeline.Configuration()
+        largest.maxBatchEvents = CountingPipeline.Configuration.maxBatchEventsLimit
+        let buckets = MetricDefinition.batchSize.buckets
+        XCTAssertGreaterThanOrEqual(buckets.last ?? 0, Double(largest.maxPendingEvents))
+        XCTAssertTrue(buckets.contains(Double(CountingPipeline.Configuration().maxBatchEvents)), "the default batch")
+        XCTAssertEqual(buckets, buckets.sorted())
+    }
+
     /// The names of the `# TYPE` lines.
     private func exportedNames(_ text: String) -> Set<String> {
         Set(

@@ -15,10 +15,14 @@ extension MetricDefinition {
     public static let batchFlushDuration = MetricDefinition(
         "foodcount_batch_flush_duration_seconds", .histogram,
         help: "Time to commit one batch (dead letters, counts and offsets).")
-    /// `foodcount_batch_size_events`.
+    /// `foodcount_batch_size_events`: its buckets reach the largest batch the settings allow
+    /// (`BATCH_SIZE` at its limit, filled ten times while a commit runs: a billion records).
     public static let batchSize = MetricDefinition(
         "foodcount_batch_size_events", .histogram, help: "Records per committed batch.",
-        buckets: [1, 10, 50, 100, 500, 1_000, 2_000, 5_000, 10_000, 50_000])
+        buckets: [
+            1, 10, 50, 100, 500, 1_000, 2_000, 5_000, 10_000, 50_000, 100_000, 200_000, 500_000, 1_000_000,
+            10_000_000, 100_000_000, 1_000_000_000,
+        ])
     /// `foodcount_transaction_retries_total`.
     public static let transactionRetries = MetricDefinition(
         "foodcount_transaction_retries_total", .counter, help: "Commit attempts that failed and were retried.")

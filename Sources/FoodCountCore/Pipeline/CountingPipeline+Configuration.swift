@@ -84,5 +84,9 @@ extension CountingPipeline {
         /// whatever its size (a count per category), so this bounds only the records read again after a
         /// crash, and the dead letters held.
         public var maxPendingEvents: Int { maxBatchEvents <= Int.max / 10 ? maxBatchEvents * 10 : .max }
+
+        /// The largest ``maxBatchEvents`` the programs accept (`BATCH_SIZE`); the batch-size histogram's
+        /// buckets reach the largest batch it allows (``maxPendingEvents``).
+        public static let maxBatchEventsLimit = 100_000_000
     }
 }
