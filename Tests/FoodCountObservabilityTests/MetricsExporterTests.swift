@@ -9,7 +9,7 @@ final class MetricsExporterTests: XCTestCase {
     func testEveryDeclaredMetricIsExportedWithItsHelpTypeAndName() {
         let registry = PrometheusCollectorRegistry()
         let factory = MetricsExporter.makeFactory(registry: registry)
-        for metric in MetricDefinition.all {
+        for metric in MetricDefinition.all where !MetricDefinition.process.contains(metric) {
             let dimensions = metric.labels.map { ($0, "x") }
             switch metric.kind {
             case .counter:
@@ -55,6 +55,33 @@ final class MetricsExporterTests: XCTestCase {
             XCTAssertNotNil(metric.name.range(of: "^[a-z_][a-z0-9_]*$", options: .regularExpression), metric.name)
             XCTAssertEqual(MetricDefinition.named(metric.name), metric)
         }
+    }
+
+    func testTheProcessMetricsAreReadFromProcAtEachScrape() throws {
+        let text = MetricsExporter(registry: PrometheusCollectorRegistry()).render()
+        func value(_ metric: MetricDefinition) -> Double? {
+            text.split(separator: "\n").first { $0.hasPrefix(metric.name + " ") }.flatMap {
+                Double($0.split(separator: " ")[1])
+            }
+        }
+        let cpu = try XCTUnwrap(value(.processCPUSeconds))
+        XCTAssertGreaterThan(cpu, 0)
+        XCTAssertGreaterThan(try XCTUnwrap(value(.processResidentMemory)), 1_000_000)
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/stat"))
+        defer { try? handle.close() }
+        let fds = try XCTUnwrap(value(.processOpenFileDescriptors))
+        XCTAssertGreaterThanOrEqual(fds, 4, "stdin, stdout, stderr and the handle above at least")
+        let start = try XCTUnwrap(value(.processStartTime))
+        let now = Date().timeIntervalSince1970
+        XCTAssertLessThanOrEqual(start, now + 1)
+        XCTAssertGreaterThan(start, now - 86_400, "this test process started today")
+        var work = 0.0
+        for index in 0..<3_000_000 { work += Double(index).squareRoot() }
+        XCTAssertGreaterThan(work, 0)
+        let later = MetricsExporter(registry: PrometheusCollectorRegistry()).render()
+        let cpuLater = later.split(separator: "\n").first { $0.hasPrefix("process_cpu_seconds_total ") }
+            .flatMap { Double($0.split(separator: " ")[1]) }
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(cpuLater), cpu, "read again at each scrape")
     }
 
     func testTheBatchSizeBucketsReachTheLargestBatchTheSettingsAllow() {

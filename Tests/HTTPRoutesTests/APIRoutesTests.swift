@@ -150,16 +150,19 @@ final class APIRoutesTests: XCTestCase {
             XCTAssertEqual(response.status, .ok)
             XCTAssertEqual(response.headers[.contentType], "text/plain; version=0.0.4; charset=utf-8")
             let metric = MetricDefinition.categoryEvents
-            XCTAssertEqual(
-                String(buffer: response.body),
-                """
+            let body = String(buffer: response.body)
+            let categories = """
                 # HELP \(metric.name) \(metric.help)
                 # TYPE \(metric.name) gauge
                 \(metric.name){category="pizza"} 5
                 \(metric.name){category="soup"} 3
                 \(metric.name){category="say \\"hi\\""} 1
 
-                """)
+                """
+            XCTAssertTrue(body.hasSuffix(categories), body)
+            for process in MetricDefinition.process {
+                XCTAssertTrue(body.contains("# TYPE \(process.name) \(process.kind.rawValue)\n"), body)
+            }
         }
     }
 

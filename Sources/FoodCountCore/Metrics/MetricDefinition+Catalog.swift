@@ -88,9 +88,29 @@ extension MetricDefinition {
         recordedAs: "http.server.active_requests")
 
     /// Every metric the programs export.
-    public static let all: [MetricDefinition] = [
-        messagesConsumed, eventsProcessed, batchFlushDuration, batchSize, transactionRetries, rebalances,
-        assignedPartitions, consumerGroupLag, lastCommitTimestamp, deadLetterFailures, fencedCommits, logResets, ready,
-        buildInfo, categoryEvents, httpRequests, httpRequestErrors, httpRequestDuration, httpActiveRequests,
+    public static let all: [MetricDefinition] =
+        [
+            messagesConsumed, eventsProcessed, batchFlushDuration, batchSize, transactionRetries, rebalances,
+            assignedPartitions, consumerGroupLag, lastCommitTimestamp, deadLetterFailures, fencedCommits, logResets,
+            ready, buildInfo, categoryEvents, httpRequests, httpRequestErrors, httpRequestDuration, httpActiveRequests,
+        ] + process
+
+    /// `process_cpu_seconds_total`, as Prometheus' clients name it.
+    public static let processCPUSeconds = MetricDefinition(
+        "process_cpu_seconds_total", .counter, help: "Total user and system CPU time spent in seconds.")
+    /// `process_resident_memory_bytes`.
+    public static let processResidentMemory = MetricDefinition(
+        "process_resident_memory_bytes", .gauge, help: "Resident memory size in bytes.")
+    /// `process_open_fds`.
+    public static let processOpenFileDescriptors = MetricDefinition(
+        "process_open_fds", .gauge, help: "Number of open file descriptors.")
+    /// `process_start_time_seconds`.
+    public static let processStartTime = MetricDefinition(
+        "process_start_time_seconds", .gauge, help: "Start time of the process since unix epoch in seconds.")
+
+    /// The process's own metrics, read from `/proc` at each scrape rather than recorded
+    /// (`ProcessMetrics` in FoodCountObservability).
+    public static let process: [MetricDefinition] = [
+        processCPUSeconds, processResidentMemory, processOpenFileDescriptors, processStartTime,
     ]
 }

@@ -40,8 +40,8 @@ public struct MetricsExporter: Sendable {
         return factory
     }
 
-    /// The Prometheus text exposition of every metric, with `# HELP` lines, plus `extra` lines appended
-    /// verbatim.
+    /// The Prometheus text exposition of every metric, with `# HELP` lines, then the process's own
+    /// (``ProcessMetrics``), plus `extra` lines appended verbatim.
     /// - Parameter extra: Complete exposition lines (with their `# HELP` and `# TYPE` lines) for metrics
     ///   kept outside swift-metrics.
     public func render(extra: String = "") -> String {
@@ -54,7 +54,7 @@ public struct MetricsExporter: Sendable {
             }
             text += line + "\n"
         }
-        return text + extra
+        return text + ProcessMetrics.exposition() + extra
     }
 
     /// The declared help text of a metric; a metric without a declaration says so (and fails
