@@ -210,6 +210,7 @@ public final class SQLiteCountStore: CountStore {
                 ON CONFLICT (category) DO UPDATE SET "count" = "count" + excluded."count"
                 """)
         let handle = statement.sqliteStatement
+        defer { sqlite3_clear_bindings(handle) }  // no pointer to a released text stays bound
         // In the index's order: consecutive upserts then find their pages in the processor's caches.
         var rows = deltas.map { (category: CategoryForm.canonical($0.key), delta: $0.value) }
         if rows.count > 64 { rows.sort { $0.category < $1.category } }
@@ -222,8 +223,10 @@ public final class SQLiteCountStore: CountStore {
             let code = canonical.withUTF8 { text in
                 // SQLITE_STATIC (no destructor): the text is only used until the reset, within this closure.
                 let base = UnsafeRawPointer(text.baseAddress!).assumingMemoryBound(to: CChar.self)
-                sqlite3_bind_text(handle, 1, base, Int32(text.count), nil)
-                sqlite3_bind_int64(handle, 2, delta)
+                let bound = sqlite3_bind_text(handle, 1, base, Int32(text.count), nil)
+                guard bound == SQLITE_OK else { return bound }
+                let boundCount = sqlite3_bind_int64(handle, 2, delta)
+                guard boundCount == SQLITE_OK else { return boundCount }
                 let code = sqlite3_step(handle)
                 sqlite3_reset(handle)
                 return code
@@ -235,7 +238,6 @@ public final class SQLiteCountStore: CountStore {
             }
             ledger.add(delta, of: canonical)
         }
-        sqlite3_clear_bindings(handle)
     }
 
     private func advanceOffsets(_ offsets: [SourcePartition: CountBatch.OffsetAdvance], _ db: Database) throws {

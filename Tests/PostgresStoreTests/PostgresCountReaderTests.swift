@@ -78,4 +78,28 @@ final class PostgresCountReaderTests: XCTestCase {
         XCTAssertEqual(read.version, version)
         await reader.close()
     }
+
+    /// A database in another encoding, whose sessions speak UTF-8: the categories' text and their lengths
+    /// then come in two encodings, and the reader asks the server to convert instead.
+    func testAFullReadOfADatabaseInAnotherEncodingConvertsToUTF8() async throws {
+        let database = try PostgresTestDatabase()
+        defer { try? database.drop() }
+        let name = database.location.database
+        try database.executeOnServer(
+            "DROP DATABASE \(name)",
+            "CREATE DATABASE \(name) ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
+            "ALTER DATABASE \(name) SET client_encoding = 'UTF8'")
+        let store = try PostgresCountStore(configuration: .init(location: database.location))
+        defer { store.close() }
+        let deltas: [String: Int64] = ["caf\u{E9}": 2, "soup": 3, "cr\u{E8}me br\u{FB}l\u{E9}e": 4]
+        try store.commit(CountBatch(deltas: deltas, offsets: [p0: .init(expected: nil, next: 9)], eventCount: 9))
+        let reader = PostgresCountReader(location: database.location)
+
+        let read = try await reader.sortedCounts()
+
+        XCTAssertEqual(read.counts.dictionary, deltas)
+        let version = try await reader.currentVersion()
+        XCTAssertEqual(read.version, version)
+        await reader.close()
+    }
 }

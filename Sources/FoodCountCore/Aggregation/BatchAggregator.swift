@@ -2,15 +2,17 @@
 ///
 /// Deltas are kept per partition so that a lost partition's share can be dropped without touching the
 /// others; ``makeBatch(expected:logIDs:expectedLogIDs:expectedVersions:)`` merges them for the store. A
-/// batch numbers its categories once, in one table, and each partition counts by number: a record costs one
-/// hash whatever the number of partitions, a category's name is held once per batch, and the merge adds
-/// arrays instead of hashing every category again (`docs/benchmarks.md`, "The consumer at high cardinality").
+/// batch numbers its categories once, in one table, and each partition counts by number: a category's name
+/// is held and hashed once per batch whatever the number of partitions, and the merge adds counts by number
+/// instead of hashing every name again (`docs/benchmarks.md`, "The consumer at high cardinality"). A
+/// partition keeps only the numbers it counted, so that a topic keyed by category (each partition its own
+/// categories) costs memory by what each partition read, not partitions × categories.
 public struct BatchAggregator: Sendable {
     /// One partition's share of the batch.
     public struct PartitionState: Sendable, Equatable {
         /// Count increments by category number (the batch's table: ``BatchAggregator/deltas(of:)`` names
-        /// them); a number past the end has none.
-        var counts: [Int64] = []
+        /// them).
+        var counts: [Int: Int64] = [:]
         /// The offset after the latest record seen (records arrive in offset order, except after a log reset).
         public var nextOffset: Int64
         /// How many records were seen, counted or not.
@@ -34,8 +36,9 @@ public struct BatchAggregator: Sendable {
     /// The position of the partition used last: records come in runs of one partition, so most lookups
     /// are a comparison instead of a hash. Cleared whenever `partitions` gains or loses an entry.
     private var recent: [SourcePartition: PartitionState].Index?
-    /// How many categories the batch before the last reset had: a new partition reserves that much room.
-    private var categoriesHint = 0
+    /// How many categories each partition counted in the batch before the last reset: a partition reserves
+    /// that much room again.
+    private var categoriesHint: [SourcePartition: Int] = [:]
 
     /// Creates an empty aggregator.
     public init() {}
@@ -49,8 +52,8 @@ public struct BatchAggregator: Sendable {
     public func deltas(of partition: SourcePartition) -> [String: Int64] {
         guard let counts = partitions[partition]?.counts else { return [:] }
         var deltas: [String: Int64] = [:]
-        for (category, number) in categories where number < counts.count && counts[number] != 0 {
-            deltas[category] = counts[number]
+        for (category, number) in categories {
+            if let count = counts[number], count != 0 { deltas[category] = count }
         }
         return deltas
     }
@@ -123,7 +126,7 @@ public struct BatchAggregator: Sendable {
             return index
         }
         var state = PartitionState(nextOffset: offset + 1)
-        state.counts.reserveCapacity(categoriesHint)
+        state.counts.reserveCapacity(categoriesHint[partition] ?? 0)
         partitions[partition] = state
         let index = partitions.index(forKey: partition)!
         recent = index
@@ -143,7 +146,7 @@ public struct BatchAggregator: Sendable {
             guard let state = partitions.removeValue(forKey: partition) else { continue }
             if state.moved { movedCount -= 1 }
             recordCount -= state.records
-            countedCount -= Int(state.counts.reduce(0, +))
+            countedCount -= Int(state.counts.values.reduce(0, +))
         }
     }
 
@@ -157,7 +160,7 @@ public struct BatchAggregator: Sendable {
         for (partition, old) in earlier.partitions {
             var current = partitions[partition] ?? PartitionState(nextOffset: old.nextOffset, moved: old.moved)
             if partitions[partition] == nil, old.moved { movedCount += 1 }
-            for (number, count) in old.counts.enumerated() where count != 0 { current.add(count, to: numbers[number]) }
+            for (number, count) in old.counts where count != 0 { current.add(count, to: numbers[number]) }
             current.records += old.records
             partitions[partition] = current
         }
@@ -191,9 +194,7 @@ public struct BatchAggregator: Sendable {
         var totals = [Int64](repeating: 0, count: categories.count)
         totals.withUnsafeMutableBufferPointer { totals in
             for state in partitions.values {
-                state.counts.withUnsafeBufferPointer { counts in
-                    for number in counts.indices { totals[number] &+= counts[number] }
-                }
+                for (number, count) in state.counts { totals[number] &+= count }
             }
         }
         // The table's own layout, without hashing a category again; a category left with no count (its
@@ -204,7 +205,7 @@ public struct BatchAggregator: Sendable {
 
     /// Forgets everything.
     public mutating func reset() {
-        categoriesHint = categories.count
+        categoriesHint = partitions.compactMapValues { $0.counts.isEmpty ? nil : $0.counts.count }
         categories.removeAll(keepingCapacity: true)
         partitions.removeAll(keepingCapacity: true)
         recent = nil
@@ -222,8 +223,7 @@ extension BatchAggregator.PartitionState {
     }
 
     fileprivate mutating func add(_ count: Int64, to number: Int) {
-        if number >= counts.count { counts.append(contentsOf: repeatElement(0, count: number + 1 - counts.count)) }
-        counts[number] += count
+        counts[number, default: 0] += count
     }
 
     fileprivate mutating func advance(past offset: Int64) {
