@@ -21,12 +21,9 @@ final class ReleaseTests: XCTestCase {
     /// The names of the package's `.library` and `.executable` products.
     private func products() throws -> (libraries: [String], executables: [String]) {
         let manifest = try text("Package.swift")
-        let names = { (kind: String) in
-            manifest.matches(of: try! Regex("\\.\(kind)\\(name: \"([A-Za-z]+)\"")).map {
-                String($0.output[1].substring!)
-            }
-        }
-        return (names("library"), names("executable"))
+        let libraries = manifest.matches(of: /\.library\(name: "([A-Za-z]+)"/).map { String($0.1) }
+        let executables = manifest.matches(of: /\.executable\(name: "([A-Za-z]+)"/).map { String($0.1) }
+        return (libraries, executables)
     }
 
     func testEveryProgramPrintsTheLatestReleaseAndTheCommitItWasBuiltFrom() throws {
