@@ -20,6 +20,7 @@ package struct PipelineMachine {
         var shutdownBudget: Duration
         var deadLetterTimeout: Duration
         var onNewLog: CountingPipeline.NewLogPolicy
+        var errorTolerance: CountingPipeline.ErrorTolerance
 
         package init(_ configuration: CountingPipeline.Configuration) {
             flush = .init(configuration)
@@ -28,6 +29,7 @@ package struct PipelineMachine {
             shutdownBudget = configuration.shutdownRetryBudget
             deadLetterTimeout = configuration.deadLetterTimeout
             onNewLog = configuration.onNewLog
+            errorTolerance = configuration.errorTolerance
         }
     }
 
@@ -219,6 +221,19 @@ package struct PipelineMachine {
             return .closeSource
         }
         return .fail(failure ?? PipelineError(code: .internal, message: "the pipeline failed without an error"))
+    }
+
+    /// An event of `partition` at `offset` cannot be counted: whether the pipeline goes on (to dead-letter it),
+    /// or, with ``CountingPipeline/ErrorTolerance/stop``, fails naming it, committing nothing more.
+    mutating func tolerates(_ error: EventDecodingError, of partition: SourcePartition, at offset: Int64) -> Bool {
+        guard settings.errorTolerance == .stop else { return true }
+        fail(
+            PipelineError(
+                code: .untolerated,
+                message:
+                    "\(partition) offset \(offset) cannot be counted (\(error)), and ERRORS_TOLERANCE=stop; nothing after the last commit was committed. Fix or skip the event (foodcount offsets reset), or set ERRORS_TOLERANCE=dead-letter",
+                partitions: [partition]))
+        return false
     }
 
     /// Fails the pipeline: it commits nothing more. The first failure is the one `run()` throws.

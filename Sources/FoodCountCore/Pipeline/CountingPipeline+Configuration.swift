@@ -9,6 +9,16 @@ extension CountingPipeline {
         case refuse
     }
 
+    /// What the pipeline does with an event that cannot be counted (not JSON, no `food`, a category that is
+    /// not valid): Kafka Connect's `errors.tolerance`.
+    public enum ErrorTolerance: String, Sendable, CaseIterable {
+        /// Skip it and send it to the dead-letter sink (only log it without one); counting goes on.
+        case deadLetter = "dead-letter"
+        /// Stop on the first such event, like Connect's `errors.tolerance=none`: nothing of the pending batch
+        /// is committed, and the event is read again at the next start.
+        case stop
+    }
+
     /// Batching and retry settings.
     public struct Configuration: Sendable {
         /// Flush when the batch holds this many records. While the previous batch is still committing, a due
@@ -38,6 +48,8 @@ extension CountingPipeline {
         public var deadLetterTimeout: Duration
         /// What a partition whose log is a new one does.
         public var onNewLog: NewLogPolicy
+        /// What an event that cannot be counted does.
+        public var errorTolerance: ErrorTolerance
 
         /// Creates a configuration.
         /// - Parameters:
@@ -53,6 +65,7 @@ extension CountingPipeline {
         ///   - shutdownRetryBudget: How long to retry the final flush.
         ///   - deadLetterTimeout: How long a commit from the run loop waits for dead-letter acknowledgements.
         ///   - onNewLog: What a partition whose log is a new one does.
+        ///   - errorTolerance: What an event that cannot be counted does.
         public init(
             maxBatchEvents: Int = 100_000,
             maxBatchDelay: Duration = .milliseconds(200),
@@ -64,7 +77,8 @@ extension CountingPipeline {
             revocationRetryBudget: Duration = .seconds(5),
             shutdownRetryBudget: Duration = .seconds(5),
             deadLetterTimeout: Duration = .seconds(30),
-            onNewLog: NewLogPolicy = .count
+            onNewLog: NewLogPolicy = .count,
+            errorTolerance: ErrorTolerance = .deadLetter
         ) {
             self.maxBatchEvents = max(1, maxBatchEvents)
             self.maxBatchDelay = maxBatchDelay
@@ -77,6 +91,7 @@ extension CountingPipeline {
             self.shutdownRetryBudget = shutdownRetryBudget
             self.deadLetterTimeout = deadLetterTimeout
             self.onNewLog = onNewLog
+            self.errorTolerance = errorTolerance
         }
 
         /// The most records a due batch holds while the previous batch is still committing: ten batches.

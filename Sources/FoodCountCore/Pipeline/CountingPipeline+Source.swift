@@ -15,7 +15,9 @@ extension CountingPipeline {
         recorder.consumed(run.count, from: partition, invalid: outcome.rejected.count)
         machine.duplicatesDropped(outcome.belowFloor, of: partition, now: clock.now)
         for (index, error) in outcome.rejected {
-            if let letter = courier.reject(run.makeRecord(at: index), error) { machine.pending.add(letter) }
+            let record = run.makeRecord(at: index)
+            guard machine.tolerates(error, of: partition, at: record.offset) else { return }
+            if let letter = courier.reject(record, error) { machine.pending.add(letter) }
         }
     }
 

@@ -12,6 +12,9 @@ public struct PipelineError: Error, Sendable, Hashable, CustomStringConvertible 
         /// A partition's log is a new one since its offset was stored (its topic ID changed), and the
         /// configuration refuses new logs (`CountingPipeline.NewLogPolicy.refuse`).
         public static let newLogRefused = Code(rawValue: "new_log_refused")
+        /// An event cannot be counted, and the configuration stops on such events
+        /// (`CountingPipeline.ErrorTolerance.stop`).
+        public static let untolerated = Code(rawValue: "untolerated")
         /// A rule of the pipeline was broken; a bug.
         public static let `internal` = Code(rawValue: "internal")
     }
