@@ -75,7 +75,7 @@ let package = Package(
         .target(
             name: "FoodCountSettings",
             dependencies: [
-                "FoodCountCore", "FoodCountObservability", "KafkaClient", "PostgresStore",
+                "FoodCountCore", "FoodCountObservability", "KafkaClient", "PostgresStore", "SQLiteStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -252,7 +252,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["TestSupport", "SQLiteStore", "FoodCountCore"],
+            dependencies: ["TestSupport", "SQLiteStore", "FoodCountCore", "FoodCountSettings"],
             swiftSettings: strictSettings
         ),
         .target(

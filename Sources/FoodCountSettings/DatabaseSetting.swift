@@ -47,6 +47,20 @@ public enum DatabaseSetting: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+extension DatabaseSetting {
+    /// The warning to log when `--database` was given a URL with a password: the flag shows in `ps` and in
+    /// shell histories, so the password belongs in `DATABASE_URL_FILE`. Logs show the URL without it
+    /// (``description``). `nil` when there is nothing to warn about.
+    /// - Parameter flag: The `--database` flag's text, if given.
+    public static func passwordWarning(flag: String?) -> String? {
+        guard let flag, case .postgres(let location)? = try? parse(flag, named: "--database"),
+            location.password != nil
+        else { return nil }
+        return
+            "--database holds a password, which any user of this host can read in the process list; give the URL in DATABASE_URL_FILE (a file only the program reads) instead"
+    }
+}
+
 extension Settings {
     /// The database: the flag, else `DATABASE_URL`, else `DATABASE_PATH`, else a SQLite file at `fallback`.
     /// - Parameters:

@@ -22,82 +22,54 @@ public struct KafkaOptions: ParsableArguments {
     /// The topic of the contract (`docs/contract.md`).
     public static let defaultTopic = "message"
 
-    @Option(help: "Kafka bootstrap servers, host:port[,host:port] (env KAFKA_BROKER; default localhost:9092).")
-    var broker: String?
+    @Option(SettingCatalog.broker) var broker: String?
+    @Option(SettingCatalog.topic) var topic: String?
+    @Option(SettingCatalog.securityProtocol) var securityProtocol: String?
+    @Option(SettingCatalog.sslCAFile) var sslCaFile: String?
+    @Option(SettingCatalog.sslCertificateFile) var sslCertFile: String?
+    @Option(SettingCatalog.sslKeyFile) var sslKeyFile: String?
+    @Option(SettingCatalog.saslMechanism) var saslMechanism: String?
+    @Option(SettingCatalog.saslUsername) var saslUsername: String?
+    @Option(repeating: SettingCatalog.kafkaProperties) var kafkaProperties: [String]
 
-    @Option(help: "Topic (env KAFKA_TOPIC; default \(Self.defaultTopic)).")
-    var topic: String?
-
-    @Option(
-        help: "plaintext, ssl, sasl_plaintext or sasl_ssl (env KAFKA_SECURITY_PROTOCOL; default plaintext).")
-    var securityProtocol: String?
-
-    @Option(help: "CA certificates (PEM) to check the brokers against (env KAFKA_SSL_CA_FILE; default: the system's).")
-    var sslCaFile: String?
-
-    @Option(help: "Client certificate (PEM), for clusters that authenticate clients by TLS (env KAFKA_SSL_CERT_FILE).")
-    var sslCertFile: String?
-
-    @Option(
-        help:
-            "The client certificate's private key (PEM) (env KAFKA_SSL_KEY_FILE; its password: env KAFKA_SSL_KEY_PASSWORD or KAFKA_SSL_KEY_PASSWORD_FILE)."
-    )
-    var sslKeyFile: String?
-
-    @Option(help: "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (env KAFKA_SASL_MECHANISM).")
-    var saslMechanism: String?
-
-    @Option(
-        help:
-            "SASL username (env KAFKA_SASL_USERNAME; the password: env KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE)."
-    )
-    var saslUsername: String?
-
-    @Option(
-        name: .customLong("kafka-property"),
-        help:
-            "Raw librdkafka property key=value, repeatable; applied last (env KAFKA_PROPERTIES: key=value,key=value; a value may hold commas)."
-    )
-    var kafkaProperties: [String] = []
+    /// The flags given, by the variable of their setting (for `check-config`).
+    public var given: [String: String] {
+        let flags: [(any DeclaredSetting, String?)] = [
+            (SettingCatalog.broker, broker), (SettingCatalog.topic, topic),
+            (SettingCatalog.securityProtocol, securityProtocol), (SettingCatalog.sslCAFile, sslCaFile),
+            (SettingCatalog.sslCertificateFile, sslCertFile), (SettingCatalog.sslKeyFile, sslKeyFile),
+            (SettingCatalog.saslMechanism, saslMechanism), (SettingCatalog.saslUsername, saslUsername),
+        ]
+        var given: [String: String] = [:]
+        for case (let setting, let text?) in flags { given[setting.variable] = text }
+        return given
+    }
 
     /// Creates the options with nothing given.
     public init() {}
 
-    /// Resolves flags, environment and defaults.
-    /// - Parameters:
-    ///   - settings: The environment.
-    ///   - defaultBroker: The broker when neither flag nor variable names one.
-    public func resolve(_ settings: Settings, defaultBroker: String) throws(SettingError) -> Resolved {
-        let fromEnvironmentBroker = try settings.nonEmpty("KAFKA_BROKER", expected: "host:port[,host:port]")
-        let broker = self.broker ?? fromEnvironmentBroker ?? defaultBroker
-        let fromEnvironmentTopic = try settings.nonEmpty("KAFKA_TOPIC", expected: "a topic name")
-        let topic = self.topic ?? fromEnvironmentTopic ?? Self.defaultTopic
+    /// Resolves flags, environment and the declared defaults (``SettingCatalog``).
+    /// - Parameter settings: The environment.
+    public func resolve(_ settings: Settings) throws(SettingError) -> Resolved {
+        typealias Declared = SettingCatalog
         var security = KafkaSecurity()
-        if let securityProtocol {
-            security.securityProtocol = try Settings.choice(
-                securityProtocol, named: "--security-protocol", as: KafkaSecurity.SecurityProtocol.self)
-        } else if let value = try settings.choice("KAFKA_SECURITY_PROTOCOL", as: KafkaSecurity.SecurityProtocol.self) {
-            security.securityProtocol = value
-        }
-        security.caFile = sslCaFile ?? settings.string("KAFKA_SSL_CA_FILE")
-        security.certificateFile = sslCertFile ?? settings.string("KAFKA_SSL_CERT_FILE")
-        security.keyFile = sslKeyFile ?? settings.string("KAFKA_SSL_KEY_FILE")
-        security.keyPassword = settings.string("KAFKA_SSL_KEY_PASSWORD").map(KafkaSecurity.Secret.init)
-        if let saslMechanism {
-            security.saslMechanism = try Settings.choice(
-                saslMechanism, named: "--sasl-mechanism", as: KafkaSecurity.SASLMechanism.self)
-        } else if let value = try settings.choice("KAFKA_SASL_MECHANISM", as: KafkaSecurity.SASLMechanism.self) {
-            security.saslMechanism = value
-        }
-        security.username = saslUsername ?? settings.string("KAFKA_SASL_USERNAME")
-        security.password = settings.string("KAFKA_SASL_PASSWORD").map(KafkaSecurity.Secret.init)
+        security.securityProtocol = try settings.required(Declared.securityProtocol, flag: securityProtocol)
+        security.caFile = try settings.value(Declared.sslCAFile, flag: sslCaFile)
+        security.certificateFile = try settings.value(Declared.sslCertificateFile, flag: sslCertFile)
+        security.keyFile = try settings.value(Declared.sslKeyFile, flag: sslKeyFile)
+        security.keyPassword = try settings.value(Declared.sslKeyPassword).map(KafkaSecurity.Secret.init)
+        security.saslMechanism = try settings.value(Declared.saslMechanism, flag: saslMechanism)
+        security.username = try settings.value(Declared.saslUsername, flag: saslUsername)
+        security.password = try settings.value(Declared.saslPassword).map(KafkaSecurity.Secret.init)
         var properties: [String: String] = [:]
-        if let text = settings.string("KAFKA_PROPERTIES") {
+        if let text = settings.string(Declared.kafkaProperties.variable) {
             for (key, value) in try KafkaProperties.parse(text, named: "KAFKA_PROPERTIES") { properties[key] = value }
         }
         for flag in kafkaProperties {
             for (key, value) in try KafkaProperties.parse(flag, named: "--kafka-property") { properties[key] = value }
         }
-        return Resolved(broker: broker, topic: topic, security: security, properties: properties)
+        return Resolved(
+            broker: try settings.required(Declared.broker, flag: broker),
+            topic: try settings.required(Declared.topic, flag: topic), security: security, properties: properties)
     }
 }

@@ -1,15 +1,21 @@
 import ArgumentParser
 import FoodCountCore
 import FoodCountObservability
+import Foundation
 import Logging
 
-/// The logging flags every program shares, falling back to `LOG_FORMAT` and `LOG_LEVEL`.
+/// The logging flags every program shares (``SettingCatalog/logFormat``, ``SettingCatalog/logLevel``).
 public struct LoggingOptions: ParsableArguments {
-    @Option(help: "Log format: text or json, one object per line (env LOG_FORMAT; default text).")
-    var logFormat: String?
+    @Option(SettingCatalog.logFormat) var logFormat: String?
+    @Option(SettingCatalog.logLevel) var logLevel: String?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env LOG_LEVEL).")
-    var logLevel: String?
+    /// The flags given, by the variable of their setting (for `check-config`).
+    public var given: [String: String] {
+        var given: [String: String] = [:]
+        given[SettingCatalog.logFormat.variable] = logFormat
+        given[SettingCatalog.logLevel.variable] = logLevel
+        return given
+    }
 
     /// Creates the options with nothing given.
     public init() {}
@@ -18,6 +24,16 @@ public struct LoggingOptions: ParsableArguments {
     public func resolve(_ settings: Settings, defaultLevel: Logger.Level) throws(SettingError) -> (
         LogFormat, Logger.Level
     ) {
-        try settings.logging(format: logFormat, level: logLevel, defaultLevel: defaultLevel)
+        // An empty variable is the default, as if it were not set.
+        func given(_ setting: some DeclaredSetting) -> Bool {
+            settings.string(setting.variable).map { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? false
+        }
+        let format =
+            logFormat != nil || given(SettingCatalog.logFormat)
+            ? try settings.required(SettingCatalog.logFormat, flag: logFormat) : .text
+        let level =
+            logLevel != nil || given(SettingCatalog.logLevel)
+            ? try settings.required(SettingCatalog.logLevel, flag: logLevel) : defaultLevel
+        return (format, level)
     }
 }

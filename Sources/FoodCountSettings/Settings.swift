@@ -10,8 +10,8 @@ import Foundation
 /// and no error message repeats them. The defaults are not here: each caller falls back to its library's
 /// `Configuration` when a variable is not set.
 public struct Settings: Sendable {
-    /// The variables that hold secrets.
-    public static let secretNames: Set<String> = ["DATABASE_URL", "KAFKA_SASL_PASSWORD", "KAFKA_SSL_KEY_PASSWORD"]
+    /// The variables that hold secrets (``SettingCatalog/secretVariables``).
+    public static let secretNames: Set<String> = SettingCatalog.secretVariables
 
     private let reader: ConfigReader
 
@@ -101,6 +101,34 @@ public struct Settings: Sendable {
 }
 
 extension Settings {
+    /// A declared setting's value: the flag's text, else its variable, else its default (`nil` when it has
+    /// none). Either text must be one the declaration allows; the error names the flag or the variable.
+    /// - Parameters:
+    ///   - setting: The declaration.
+    ///   - flag: The flag's text, if given.
+    public func value<Value>(_ setting: Setting<Value>, flag: String? = nil) throws(SettingError) -> Value? {
+        if let flag { return try setting.parse(flag, named: setting.flagName ?? setting.variable) }
+        if let text = string(setting.variable) { return try setting.parse(text, named: setting.variable) }
+        return setting.defaultValue
+    }
+
+    /// A declared setting's value, which has a default: see ``value(_:flag:)``.
+    public func required<Value>(_ setting: Setting<Value>, flag: String? = nil) throws(SettingError) -> Value {
+        guard let value = try value(setting, flag: flag) else {
+            throw SettingError(variable: setting.variable, value: nil, expected: setting.expected)
+        }
+        return value
+    }
+
+    /// Every declared setting of `program` whose value is not allowed: the flag's, where one is given
+    /// (`flags`, by variable), else the environment's. One error each, for `consumer check-config`.
+    public func problems(of program: Program, flags: [String: String] = [:]) -> [SettingError] {
+        SettingCatalog.settings(of: program).compactMap { setting in
+            if let text = flags[setting.variable] { return setting.check(text, named: setting.flagName ?? "") }
+            return string(setting.variable).flatMap { setting.check($0, named: setting.variable) }
+        }
+    }
+
     /// An integer from a flag, else its variable, else `fallback`; either must lie in `range`.
     /// - Parameters:
     ///   - flag: The flag's value, if given.

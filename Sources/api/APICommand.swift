@@ -18,23 +18,10 @@ struct APICommand: AsyncParsableCommand {
         version: BuildInfo.description
     )
 
-    @Option(help: "Address to listen on (env HOST; default \(Self.defaultHost)).")
-    var host: String?
-
-    @Option(help: "Port to listen on (env PORT; default \(Self.defaultPort)).")
-    var port: Int?
-
-    @Option(
-        help:
-            "The SQLite database holding the counts, or a postgres://user@host:port/database URL (env DATABASE_URL or DATABASE_PATH; default \(Self.defaultDatabase))."
-    )
-    var database: String?
-
+    @Option(SettingCatalog.host) var host: String?
+    @Option(SettingCatalog.port) var port: String?
+    @Option(SettingCatalog.databasePath) var database: String?
     @OptionGroup var logging: LoggingOptions
-
-    static let defaultHost = "0.0.0.0"
-    static let defaultPort = 8080
-    static let defaultDatabase = SQLiteCountStore.Configuration().databasePath
 
     func run() async throws {
         let host: String
@@ -44,15 +31,17 @@ struct APICommand: AsyncParsableCommand {
             let settings = try Settings()
             let (format, level) = try logging.resolve(settings, defaultLevel: .info)
             LoggingSetup.bootstrap(format: format, level: level)
-            host = settings.text(flag: self.host, "HOST", default: Self.defaultHost)
-            port = try settings.int(flag: self.port, "--port", "PORT", in: 1...65_535, default: Self.defaultPort)
-            database = try settings.database(flag: self.database, default: Self.defaultDatabase)
+            host = try settings.required(SettingCatalog.host, flag: self.host)
+            port = try settings.required(SettingCatalog.port, flag: self.port)
+            database = try settings.database(
+                flag: self.database, default: SettingCatalog.databasePath.defaultValue ?? "")
         } catch {
             FileHandle.standardError.write(Data("api: error: \(error)\n".utf8))
             throw ExitCode(2)
         }
         MemoryPolicy.returnLargeBuffersToTheSystem()
         let logger = Logger(label: "foodcount.api")
+        if let warning = DatabaseSetting.passwordWarning(flag: self.database) { logger.warning("\(warning)") }
         let exporter = MetricsExporter.bootstrap(program: "api")
         let reader: any CountReader =
             switch database {

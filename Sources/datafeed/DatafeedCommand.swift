@@ -26,58 +26,31 @@ struct DatafeedCommand: AsyncParsableCommand {
 
     @OptionGroup var kafka: KafkaOptions
 
-    @Option(help: "Events per second; 0 means the original pace of one every 1-2 s (env DATAFEED_RATE; default 0).")
-    var rate: Int?
-
-    @Option(help: "Stop after this many events; 0 means run until interrupted (env DATAFEED_COUNT; default 0).")
-    var count: Int?
-
-    @Option(
-        help:
-            "Send N distinct categories (category-000000 …, 15 to 55 bytes) instead of the food menu, in turn, for load tests at high cardinality (env DATAFEED_CATEGORIES; default 0: the menu)."
-    )
-    var categories: Int?
-
-    @Option(
-        help:
-            "How long a send may wait for the broker's acknowledgement, in milliseconds (env DATAFEED_DELIVERY_TIMEOUT_MS; default \(Self.defaultDeliveryTimeoutMs))."
-    )
-    var deliveryTimeoutMs: Int?
-
-    @Flag(help: "Create the topic when it does not exist, for development (env CREATE_TOPICS=true).")
-    var createTopics = false
-
-    @Option(help: "Partitions of a topic --create-topics creates (env TOPIC_PARTITIONS; default 4).")
-    var topicPartitions: Int?
-
+    @Option(SettingCatalog.rate) var rate: String?
+    @Option(SettingCatalog.count) var count: String?
+    @Option(SettingCatalog.categories) var categories: String?
+    @Option(SettingCatalog.deliveryTimeout) var deliveryTimeoutMs: String?
+    @Flag(SettingCatalog.createTopics) var createTopics: Bool
+    @Option(SettingCatalog.topicPartitions) var topicPartitions: String?
     @OptionGroup var logging: LoggingOptions
-
-    /// How long a send waits for its acknowledgement by default: a broker that is down is reported in
-    /// seconds, not after librdkafka's 30.
-    static let defaultDeliveryTimeoutMs = 10_000
 
     func run() async throws {
         let resolved:
             (kafka: KafkaOptions.Resolved, rate: Int, count: Int, timeout: Int, partitions: Int?, categories: Int)
         do {
             let settings = try Settings()
-            let kafka = try kafka.resolve(settings, defaultBroker: KafkaProducer.Configuration().bootstrapServers)
+            typealias Declared = SettingCatalog
+            let kafka = try kafka.resolve(settings)
             let (format, level) = try logging.resolve(settings, defaultLevel: .warning)
             LoggingSetup.bootstrap(format: format, level: level)
-            let create = try settings.bool("CREATE_TOPICS") == true || createTopics
+            let create = try settings.required(Declared.createTopics) || createTopics
             resolved = (
                 kafka,
-                try settings.int(flag: rate, "--rate", "DATAFEED_RATE", in: 0...100_000_000, default: 0),
-                try settings.int(flag: count, "--count", "DATAFEED_COUNT", in: 0...Int.max, default: 0),
-                try settings.int(
-                    flag: deliveryTimeoutMs, "--delivery-timeout-ms", "DATAFEED_DELIVERY_TIMEOUT_MS", in: 100...600_000,
-                    default: Self.defaultDeliveryTimeoutMs),
-                create
-                    ? try settings.int(
-                        flag: topicPartitions, "--topic-partitions", "TOPIC_PARTITIONS", in: 1...10_000, default: 4)
-                    : nil,
-                try settings.int(
-                    flag: categories, "--categories", "DATAFEED_CATEGORIES", in: 0...Foods.maxGenerated, default: 0)
+                try settings.required(Declared.rate, flag: rate),
+                try settings.required(Declared.count, flag: count),
+                try settings.required(Declared.deliveryTimeout, flag: deliveryTimeoutMs),
+                create ? try settings.required(Declared.topicPartitions, flag: topicPartitions) : nil,
+                try settings.required(Declared.categories, flag: categories)
             )
         } catch {
             FileHandle.standardError.write(Data("datafeed: error: \(error)\n".utf8))

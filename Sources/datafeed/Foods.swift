@@ -1,3 +1,5 @@
+import FoodCountSettings
+
 /// The datafeed's fixed menu: about fifty foods, as the original feed had.
 enum Foods {
     static let all: [String] = [
@@ -9,7 +11,7 @@ enum Foods {
     ]
 
     /// The most categories `generated(_:)` makes.
-    static let maxGenerated = 1_000_000
+    static let maxGenerated = SettingCatalog.maxGeneratedCategories
 
     /// `count` distinct categories for load tests at high cardinality: `category-000000` and on, each padded
     /// to a length between 15 and 55 bytes that varies from one to the next (as real names do).

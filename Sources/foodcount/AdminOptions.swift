@@ -14,21 +14,9 @@ import SQLiteStore
 struct AdminOptions: ParsableArguments {
     @OptionGroup var kafka: KafkaOptions
 
-    @Option(help: "Consumer group (env CONSUMER_GROUP; default \(KafkaConsumer.Configuration().groupID)).")
-    var group: String?
-
-    @Option(
-        help:
-            "The API's SQLite database, or a postgres://user@host:port/database URL (env DATABASE_URL or DATABASE_PATH; default \(SQLiteCountStore.Configuration().databasePath))."
-    )
-    var database: String?
-
-    @Option(
-        help:
-            "The consumer's offsets database (env CONSUMER_DATABASE_PATH; default foodcount-consumer.db beside --database; SQLite only)."
-    )
-    var consumerDatabase: String?
-
+    @Option(SettingCatalog.group) var group: String?
+    @Option(SettingCatalog.databasePath) var database: String?
+    @Option(SettingCatalog.consumerDatabase) var consumerDatabase: String?
     @OptionGroup var logging: LoggingOptions
 
     /// What the options resolve to.
@@ -66,10 +54,9 @@ struct AdminOptions: ParsableArguments {
         let settings = try Settings()
         let (format, level) = try logging.resolve(settings, defaultLevel: .warning)
         LoggingSetup.bootstrap(format: format, level: level)
-        let kafka = try kafka.resolve(settings, defaultBroker: KafkaConsumer.Configuration().bootstrapServers)
-        let groupFromEnvironment = try settings.nonEmpty("CONSUMER_GROUP", expected: "a group name")
-        let group = self.group ?? groupFromEnvironment ?? KafkaConsumer.Configuration().groupID
-        let consumerDatabase = self.consumerDatabase ?? settings.string("CONSUMER_DATABASE_PATH") ?? ""
+        let kafka = try kafka.resolve(settings)
+        let group = try settings.required(SettingCatalog.group, flag: self.group)
+        let consumerDatabase = try settings.value(SettingCatalog.consumerDatabase, flag: self.consumerDatabase) ?? ""
         let store: Resolved.Store
         switch try settings.database(flag: self.database, default: SQLiteCountStore.Configuration().databasePath) {
         case .sqlite(let path):
@@ -86,7 +73,9 @@ struct AdminOptions: ParsableArguments {
             }
             store = .postgres(.init(location: location, consumerGroup: group))
         }
-        return Resolved(kafka: kafka, group: group, store: store, logger: Logger(label: "foodcount.admin"))
+        let logger = Logger(label: "foodcount.admin")
+        if let warning = DatabaseSetting.passwordWarning(flag: self.database) { logger.warning("\(warning)") }
+        return Resolved(kafka: kafka, group: group, store: store, logger: logger)
     }
 }
 
