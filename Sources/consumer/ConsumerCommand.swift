@@ -22,7 +22,8 @@ struct ConsumerCommand: AsyncParsableCommand {
             Runs until SIGTERM or SIGINT, then flushes, commits, leaves the group and exits 0.
             Every option can also be set by the environment variable named in its help.
             """,
-        version: BuildInfo.description
+        version: BuildInfo.description,
+        subcommands: [ConsumerCheckConfig.self]
     )
 
     @OptionGroup var options: ConsumerOptions
@@ -37,6 +38,9 @@ struct ConsumerCommand: AsyncParsableCommand {
         }
         LoggingSetup.bootstrap(format: settings.logFormat, level: settings.logLevel)
         let logger = Logger(label: "foodcount.consumer")
+        if let warning = DatabaseSetting.passwordWarning(flag: options.database) {
+            logger.warning("\(warning)")
+        }
         if settings.usedDeprecatedPort {
             logger.warning("PORT is deprecated for the consumer (the api reads it too); use METRICS_PORT")
         }
@@ -56,8 +60,9 @@ struct ConsumerCommand: AsyncParsableCommand {
                 }
             source = try KafkaEventSource(
                 configuration: settings.consumer, topics: [settings.kafka.topic], logger: logger)
+            // ERRORS_TOLERANCE=stop never dead-letters.
             deadLetterProducer =
-                settings.deadLetterTopic.isEmpty
+                settings.deadLetterTopic.isEmpty || settings.pipeline.errorTolerance == .stop
                 ? nil : try KafkaProducer(configuration: settings.deadLetterProducer, logger: logger)
             let sink = deadLetterProducer.map {
                 KafkaDeadLetterSink(
@@ -67,14 +72,24 @@ struct ConsumerCommand: AsyncParsableCommand {
                 source: source, store: store, deadLetterSink: sink, configuration: settings.pipeline, logger: logger)
         } catch {
             FileHandle.standardError.write(Data("consumer: error: \(error)\n".utf8))
-            throw ExitCode(2)
+            throw ExitCode(ExitStatus.atStart(error, database: settings.database))
         }
         let topicMonitor = KafkaTopicMonitor(
             consumer: source.consumer, topic: settings.kafka.topic,
             createPartitions: settings.createTopics ? settings.topicPartitions : nil, reportingTo: source,
             logger: logger)
+        // The dead-letter topic is checked like the topic (and created with it, for development); not reported
+        // to the source, which counts only the topic.
+        let deadLetterMonitor =
+            deadLetterProducer == nil
+            ? nil
+            : KafkaTopicMonitor(
+                consumer: source.consumer, topic: settings.deadLetterTopic,
+                createPartitions: settings.createTopics ? 1 : nil, logger: logger)
         await topicMonitor.checkNow()
-        let readiness = Readiness(pipeline: pipeline, source: source, topicMonitor: topicMonitor)
+        await deadLetterMonitor?.checkNow()
+        let readiness = Readiness(
+            pipeline: pipeline, source: source, topicMonitor: topicMonitor, deadLetterMonitor: deadLetterMonitor)
         let lagMonitor = KafkaLagMonitor(
             source: source, consumerGroup: settings.consumer.groupID, interval: settings.lagInterval, logger: logger)
         let http = Application(
@@ -98,6 +113,9 @@ struct ConsumerCommand: AsyncParsableCommand {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
+        if let deadLetterMonitor {
+            groupConfiguration.services.append(.init(service: deadLetterMonitor, successTerminationBehavior: .ignore))
+        }
         groupConfiguration.maximumGracefulShutdownDuration = settings.shutdownTimeout
         logger.info(
             "consumer starting",
@@ -132,8 +150,8 @@ struct ConsumerCommand: AsyncParsableCommand {
             // refused) is the operator's to resolve, as at start; anything else may pass with a restart.
             let refused =
                 (error as? KafkaError)?.code == .authentication || (error as? StoreError)?.code == .inconsistent
-                || (error as? PipelineError)?.code == .newLogRefused
-            throw ExitCode(refused ? 2 : 1)
+                || [.newLogRefused, .untolerated].contains((error as? PipelineError)?.code)
+            throw ExitCode(refused ? ExitStatus.configuration : ExitStatus.failure)
         }
     }
 }

@@ -16,6 +16,8 @@ struct Readiness: Sendable {
     let pipeline: CountingPipeline
     let source: KafkaEventSource
     let topicMonitor: KafkaTopicMonitor
+    /// Watches the dead-letter topic, when events that cannot be counted are dead-lettered.
+    let deadLetterMonitor: KafkaTopicMonitor?
     let readyGauge = Gauge(.ready)
 
     /// The names of the failing checks; empty when ready. Also records `foodcount_ready`.
@@ -28,7 +30,8 @@ struct Readiness: Sendable {
         let connection = source.connectionHealth(maxIdle: .seconds(10))
         let report = Self.report(
             health: pipeline.health, topic: topicMonitor.topic, topicExists: topicMonitor.status != .missing,
-            brokerReachable: connection.brokerReachable, inGroup: connection.inGroup)
+            brokerReachable: connection.brokerReachable, inGroup: connection.inGroup,
+            deadLetterTopic: deadLetterMonitor?.topic, deadLetterTopicExists: deadLetterMonitor?.status != .missing)
         readyGauge.record(report.failing.isEmpty ? 1 : 0)
         return report
     }
@@ -40,11 +43,16 @@ struct Readiness: Sendable {
     ///   - topicExists: Whether the topic exists (or is not known to be missing).
     ///   - brokerReachable: Whether a broker answered lately.
     ///   - inGroup: Whether the consumer is a member of its group.
+    ///   - deadLetterTopic: The dead-letter topic, named by the reason.
+    ///   - deadLetterTopicExists: Whether it exists (or is not known to be missing, or is not used): events
+    ///     that cannot be counted would hold every commit back while it is missing.
     static func report(
-        health: PipelineHealth, topic: String, topicExists: Bool, brokerReachable: Bool, inGroup: Bool
+        health: PipelineHealth, topic: String, topicExists: Bool, brokerReachable: Bool, inGroup: Bool,
+        deadLetterTopic: String? = nil, deadLetterTopicExists: Bool = true
     ) -> Report {
         var kafka: [String] = []
         if !topicExists { kafka.append("topic_exists") }
+        if !deadLetterTopicExists { kafka.append("dead_letter_topic_exists") }
         if !brokerReachable { kafka.append("broker_reachable") }
         if !inGroup { kafka.append("in_group") }
         var failing = health.failingChecks
@@ -52,6 +60,8 @@ struct Readiness: Sendable {
         let reason: String? =
             switch failing.first {
             case "topic_exists": "topic '\(topic)' does not exist (see the consumer's log)"
+            case "dead_letter_topic_exists":
+                "dead-letter topic '\(deadLetterTopic ?? "")' does not exist: create it, or set DLQ_TOPIC (see the consumer's log)"
             case "topic_recreated":
                 "topic '\(health.awaitingRecreatedTopic ?? "")' was deleted and created again; committing what was read from its old logs, then counting the new ones from their beginning"
             default: health.lastError

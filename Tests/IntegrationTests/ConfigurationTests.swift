@@ -122,6 +122,68 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertTrue(consumer.output.contains("comma-test"), "client.id is the next property, not part of debug")
     }
 
+    func testAnOutageAtStartExits69AndABadSettingExits2() throws {
+        let directory = try TestEnvironment.temporaryDirectory("exit-status")
+        let closedPort = try EmbeddedBroker.freePort()
+        let unreachable = try run(
+            "consumer", ["DATABASE_URL": "postgres://postgres@127.0.0.1:\(closedPort)/counts", "LOG_LEVEL": "error"])
+        XCTAssertEqual(unreachable.status, 69, "PostgreSQL unreachable: EX_UNAVAILABLE\n\(unreachable.output)")
+        XCTAssertTrue(unreachable.output.contains("consumer: error:"), unreachable.output)
+
+        // An operator command rewriting the files holds their lock: the database is busy.
+        let database = directory.appendingPathComponent("foodcount.db").path
+        let lock = open(directory.appendingPathComponent("foodcount-consumer.db.lock").path, O_RDWR | O_CREAT, 0o644)
+        XCTAssertEqual(flock(lock, LOCK_EX), 0)
+        defer { close(lock) }
+        let busy = try run("consumer", ["DATABASE_PATH": database, "LOG_LEVEL": "error"])
+        XCTAssertEqual(busy.status, 69, "database busy: EX_UNAVAILABLE\n\(busy.output)")
+        XCTAssertTrue(busy.output.contains("rewriting"), busy.output)
+
+        let file = directory.appendingPathComponent("a-file")
+        try Data().write(to: file)
+        let wrongPath = try run(
+            "consumer", ["DATABASE_PATH": file.appendingPathComponent("foodcount.db").path, "LOG_LEVEL": "error"])
+        XCTAssertEqual(wrongPath.status, 2, "a path that cannot be used is a setting to fix\n\(wrongPath.output)")
+    }
+
+    func testCheckConfigReportsEveryWrongSettingOnItsOwnLineAndCountsNothing() throws {
+        let directory = try TestEnvironment.temporaryDirectory("check-config")
+        let database = directory.appendingPathComponent("foodcount.db").path
+        let wrong = try run(
+            "consumer", ["BATCH_SIZE": "0", "ERRORS_TOLERANCE": "maybe", "DATABASE_PATH": database],
+            ["check-config", "--metrics-port", "99999"])
+        XCTAssertEqual(wrong.status, 2, wrong.output)
+        let problems = wrong.output.split(separator: "\n").filter { $0.hasPrefix("problem") }
+        XCTAssertEqual(
+            Set(problems.map { String($0.dropFirst("problem  settings: ".count)) }),
+            [
+                "--metrics-port=99999 is not valid: expected an integer from 1 to 65535",
+                "BATCH_SIZE=0 is not valid: expected an integer from 1 to 100000000",
+                "ERRORS_TOLERANCE=maybe is not valid: expected one of dead-letter, stop",
+            ], wrong.output)
+
+        let broker = try TestEnvironment.broker
+        let topic = TestEnvironment.uniqueTopic("check-config")
+        try TestEnvironment.createTopic(topic, partitions: 3)
+        let environment = [
+            "KAFKA_BROKER": broker, "KAFKA_TOPIC": topic, "DLQ_TOPIC": topic + ".dlq", "DATABASE_PATH": database,
+        ]
+        let missingDeadLetters = try run("consumer", environment, ["check-config"])
+        XCTAssertEqual(missingDeadLetters.status, 69, missingDeadLetters.output)
+        XCTAssertTrue(
+            missingDeadLetters.output.contains("ok       broker: \(broker): topic '\(topic)' has 3 partitions"),
+            missingDeadLetters.output)
+        XCTAssertTrue(
+            missingDeadLetters.output.contains("problem  broker: \(broker): topic '\(topic).dlq' does not exist"),
+            missingDeadLetters.output)
+
+        try TestEnvironment.createTopic(topic + ".dlq", partitions: 1)
+        let fine = try run("consumer", environment, ["check-config"])
+        XCTAssertEqual(fine.status, 0, fine.output)
+        XCTAssertFalse(fine.output.contains("problem"), fine.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: database), "check-config counts nothing, creates nothing")
+    }
+
     func testSecretsNeverAppearInHelpLogsOrMetrics() throws {
         let password = "pa55-\(UUID().uuidString)"
         let directory = try TestEnvironment.temporaryDirectory("secrets")

@@ -34,6 +34,8 @@ struct ConsumerHarness {
         group = "\(prefix)-\(topic)"
         directory = try TestEnvironment.temporaryDirectory(prefix)
         try TestEnvironment.createTopic(topic, partitions: partitions, broker: self.broker)
+        // The consumer checks its dead-letter topic like its topic: it is not ready while it is missing.
+        try TestEnvironment.createTopic(topic + ".dlq", partitions: 1, broker: self.broker)
     }
 
     /// Starts one consumer process.
@@ -46,7 +48,7 @@ struct ConsumerHarness {
     func launch(environment: [String: String] = [:]) throws -> Member {
         let variables = [
             "KAFKA_BROKER": broker, "KAFKA_TOPIC": topic, "CONSUMER_GROUP": group, "DATABASE_PATH": database,
-            "SESSION_TIMEOUT_MS": "6000", "LOG_LEVEL": "info",
+            "SESSION_TIMEOUT_MS": "6000", "LOG_LEVEL": "info", "DLQ_TOPIC": topic + ".dlq",
             // Each consumer its own HTTP port: several run at once, and a taken port stops a consumer.
             "PORT": "\(try EmbeddedBroker.freePort())", "HOST": "127.0.0.1",
         ].merging(extraEnvironment) { $1 }.merging(environment) { $1 }

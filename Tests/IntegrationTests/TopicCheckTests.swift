@@ -15,7 +15,7 @@ final class TopicCheckTests: XCTestCase {
             environment: [
                 "KAFKA_BROKER": broker, "KAFKA_TOPIC": topic, "CONSUMER_GROUP": "missing-\(topic)",
                 "DATABASE_PATH": directory.appendingPathComponent("foodcount.db").path, "METRICS_PORT": "\(port)",
-                "HOST": "127.0.0.1", "SESSION_TIMEOUT_MS": "6000", "STATS_INTERVAL_MS": "500",
+                "HOST": "127.0.0.1", "SESSION_TIMEOUT_MS": "6000", "STATS_INTERVAL_MS": "500", "DLQ_TOPIC": "",
             ])
         defer { consumer.signal(SIGKILL) }
         XCTAssertTrue(
@@ -44,6 +44,43 @@ final class TopicCheckTests: XCTestCase {
             (try? await HTTP.request("http://127.0.0.1:\(port)/readyz"))?.status == 200
         }
         XCTAssertTrue(ready, "ready once the topic exists")
+    }
+
+    func testAMissingDeadLetterTopicMakesTheConsumerNotReadyNamingItUntilItAppears() async throws {
+        let broker = try TestEnvironment.broker
+        let topic = TestEnvironment.uniqueTopic("dlqmissing")
+        try TestEnvironment.createTopic(topic, partitions: 1)
+        let directory = try TestEnvironment.temporaryDirectory("dlqmissing")
+        let port = try EmbeddedBroker.freePort()
+        let consumer = try ChildProcess(
+            TestEnvironment.executable("consumer"), [],
+            environment: [
+                "KAFKA_BROKER": broker, "KAFKA_TOPIC": topic, "CONSUMER_GROUP": "dlqmissing-\(topic)",
+                "DLQ_TOPIC": topic + ".dlq", "DATABASE_PATH": directory.appendingPathComponent("foodcount.db").path,
+                "METRICS_PORT": "\(port)", "HOST": "127.0.0.1", "SESSION_TIMEOUT_MS": "6000",
+                "STATS_INTERVAL_MS": "500",
+            ])
+        defer { consumer.signal(SIGKILL) }
+        XCTAssertTrue(
+            eventually(timeout: 15) { consumer.output.contains("topic '\(topic).dlq' does not exist") },
+            consumer.output.suffix(2_000).description)
+        var answer: HTTP.Response?
+        _ = await eventuallyAsync(timeout: 20) {
+            answer = try? await HTTP.request("http://127.0.0.1:\(port)/readyz")
+            return answer?.jsonObject?["failing"] as? String == "dead_letter_topic_exists"
+        }
+        let notReady = try XCTUnwrap(answer, "the metrics server never answered")
+        XCTAssertEqual(notReady.status, 503)
+        XCTAssertEqual(notReady.jsonObject?["failing"] as? String, "dead_letter_topic_exists")
+        XCTAssertTrue(
+            (notReady.jsonObject?["reason"] as? String)?.contains("dead-letter topic '\(topic).dlq'") == true,
+            String(decoding: notReady.body, as: UTF8.self))
+
+        try TestEnvironment.createTopic(topic + ".dlq", partitions: 1)
+        let ready = await eventuallyAsync(timeout: 30) {
+            (try? await HTTP.request("http://127.0.0.1:\(port)/readyz"))?.status == 200
+        }
+        XCTAssertTrue(ready, "ready once the dead-letter topic exists\n\(consumer.output.suffix(2_000))")
     }
 
     func testCreateTopicsMakesTheConsumerCreateAMissingTopic() throws {
