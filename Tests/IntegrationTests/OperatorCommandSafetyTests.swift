@@ -42,7 +42,7 @@ final class OperatorCommandSafetyTests: XCTestCase {
     /// The cells of the plan's table row of a partition.
     private func planRow(_ output: String, partition: Int) -> [String]? {
         output.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
-            .first { $0.count == 4 && $0[0] == "\(partition)" }
+            .first { $0.count >= 4 && $0[0] == "\(partition)" }
     }
 
     private func json(_ text: String) throws -> [String: Any] {
@@ -78,6 +78,14 @@ final class OperatorCommandSafetyTests: XCTestCase {
                 rebuildPlan.standardOutput)
         }
         XCTAssertTrue(rebuildPlan.standardOutput.contains("nothing was changed"), rebuildPlan.standardOutput)
+        // A time: the new offsets are found only by the recount, and the plan says so.
+        let timePlan = try foodcount(harness, ["offsets", "reset", "--to", "2026-01-01T00:00:00Z"])
+        XCTAssertEqual(timePlan.status, 0, timePlan.standardError)
+        XCTAssertEqual(
+            planRow(timePlan.standardOutput, partition: 0),
+            ["0", "\(stored[0] ?? -1)", "?", "<=", "\(stored[0] ?? -1)"],
+            timePlan.standardOutput)
+        XCTAssertTrue(timePlan.standardOutput.contains("found only by the recount"), timePlan.standardOutput)
         XCTAssertEqual(try harness.counts(), expected, "a plan changes no count")
         XCTAssertEqual(try storedOffsets(harness), stored, "a plan moves no offset")
         XCTAssertEqual(try harness.processed(), 500)
