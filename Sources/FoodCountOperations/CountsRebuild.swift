@@ -5,7 +5,7 @@ import KafkaClient
 import Logging
 
 /// Recounts a topic's retained log and puts the recount in place of the counts and the stored offsets:
-/// `foodcount rebuild`, and `foodcount offsets reset --rebuild`, which stops the recount at other ends.
+/// `foodcount rebuild`, and `foodcount offsets reset --execute`, which stops the recount at other ends.
 public enum CountsRebuild {
     /// What a rebuild did.
     public struct Outcome: Sendable {
@@ -23,12 +23,14 @@ public enum CountsRebuild {
     ///   - ends: Where each partition's recount stops; every partition of the topic must be here.
     ///   - reader: The log reader.
     ///   - logger: Where the rebuild logs.
+    ///   - progress: Told how many records the recount read so far
+    ///     (``LogRecount/recount(_:until:reader:decoder:progress:)``).
     public static func run(
         _ database: any CountsDatabase, topic: String, until ends: [Int32: KafkaLogReader.End],
-        reader: KafkaLogReader, logger: Logger
+        reader: KafkaLogReader, logger: Logger, progress: (_ records: Int) -> Void = { _ in }
     ) throws -> Outcome {
         let topicID = try reader.topicID(topic)
-        let recount = try LogRecount.recount(topic, until: ends, reader: reader)
+        let recount = try LogRecount.recount(topic, until: ends, reader: reader, progress: progress)
         try database.replace(with: batch(of: recount, topic: topic, topicID: topicID))
         logger.notice(
             "rebuilt the counts from the log",

@@ -13,6 +13,9 @@ public struct LogRecount: Sendable {
     /// How many records could not be counted.
     public var invalid = 0
 
+    /// How many records a recount reads between two calls of its `progress`.
+    public static let progressStep = 1_000
+
     /// An empty recount, to merge recounts of several topics into.
     public init() {}
 
@@ -27,12 +30,17 @@ public struct LogRecount: Sendable {
     ///   - ends: Where each partition's recount stops.
     ///   - reader: The log reader.
     ///   - decoder: The consumer's decoder.
+    ///   - progress: Told how many records were read so far, every ``progressStep`` records (for
+    ///     ``RecountProgress``).
     public static func recount(
         _ topic: String, until ends: [Int32: KafkaLogReader.End], reader: KafkaLogReader,
-        decoder: some EventDecoder = JSONEventDecoder()
+        decoder: some EventDecoder = JSONEventDecoder(), progress: (_ records: Int) -> Void = { _ in }
     ) throws(KafkaError) -> LogRecount {
         var recount = LogRecount()
+        var records = 0
         recount.partitions = try reader.read(topic, until: ends) { _, _, value in
+            records += 1
+            if records % progressStep == 0 { progress(records) }
             do {
                 recount.counts[try decoder.decode(value).category, default: 0] += 1
             } catch {

@@ -79,21 +79,46 @@ struct AdminOptions: ParsableArguments {
     }
 }
 
-/// Runs a command's body, turning any error into one line on standard error and exit status 2.
+/// The output flags every command takes.
+struct OutputOptions: ParsableArguments {
+    @Flag(help: "Print one JSON object (its keys are documented in docs/operations.md) instead of text.")
+    var json = false
+
+    @Flag(help: "Show no progress on standard error while the log is recounted.")
+    var noProgress = false
+}
+
+/// Runs a command's body, turning any error into one line on standard error and exit status 2 (a refusal reads
+/// `foodcount COMMAND: refusing: ...`, any other error `foodcount COMMAND: error: ...`).
 func runReportingErrors(_ command: String, _ body: () throws -> Int32) throws {
     let status: Int32
     do {
         status = try body()
+    } catch let refusal as ConsumersGuard.Refusal {
+        sayError("foodcount \(command): \(refusal)")
+        throw ExitCode(2)
     } catch {
-        FileHandle.standardError.write(Data("foodcount \(command): error: \(error)\n".utf8))
+        sayError("foodcount \(command): error: \(error)")
         throw ExitCode(2)
     }
     if status != 0 { throw ExitCode(status) }
 }
 
-/// Writes a line to standard output.
+/// Writes a line to standard output: results.
 func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+/// Writes a line to standard error: refusals and errors.
+func sayError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// A value as JSON: keys sorted, indented.
+func jsonText(_ value: some Encodable) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+    return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "null"
 }
 
 /// Lays out rows as a table with a header, columns padded to their widest cell.

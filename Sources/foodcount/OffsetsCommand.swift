@@ -46,14 +46,18 @@ struct OffsetsCommand: ParsableCommand {
     /// `foodcount offsets reset`.
     struct Reset: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Move the stored offsets, recounting the counts up to them.",
+            abstract: "Show the plan to move the stored offsets, and with --execute move them, recounting the counts.",
             discussion: """
                 The counts hold exactly the events before the stored offsets. Moving the offsets alone would break
                 that: moving them back counts events twice, moving them forward never counts the events skipped.
-                So a reset rebuilds the counts with the offsets (--rebuild): it recounts the topic's log from its
-                beginning up to the new offsets into new files, and swaps them in. The counts then hold the events
-                before the new offsets, and the consumer continues at them. Refused while a consumer of the group
-                runs.
+                So a reset rebuilds the counts with the offsets: it recounts the topic's log from its beginning up
+                to the new offsets into new files, and swaps them in. The counts then hold the events before the
+                new offsets, and the consumer continues at them.
+
+                Without --execute (or with --dry-run) it shows its plan and changes nothing: for each partition,
+                the stored offset, the new one and how many events the recount reads. With --execute it carries the
+                plan out; that is refused while a consumer of the group runs (exit 2). --rebuild is accepted and
+                does nothing (a reset always recounts).
                 """)
 
         @OptionGroup var options: AdminOptions
@@ -64,51 +68,34 @@ struct OffsetsCommand: ParsableCommand {
         )
         var to: String
 
-        @Flag(help: "Recount the counts up to the new offsets (required: see the discussion above).")
+        @Flag(help: "Carry out the plan. Without it, the command shows its plan and changes nothing.")
+        var execute = false
+
+        @Flag(help: "Accepted for compatibility; does nothing (a reset always recounts the counts).")
         var rebuild = false
 
-        @Flag(help: "Say where each partition would move, change nothing.")
+        @Flag(help: "Show the plan and change nothing (the default; not with --execute).")
         var dryRun = false
+
+        @OptionGroup var output: OutputOptions
 
         func run() throws {
             try runReportingErrors("offsets reset") {
-                let resolved = try options.resolve()
-                let target = try ResetTarget(to)
-                guard rebuild || dryRun else {
-                    say(
-                        "refusing: moving the offsets alone would make the counts wrong (events counted twice, or never); add --rebuild to recount the counts up to the new offsets (see foodcount offsets reset --help)"
+                guard !(dryRun && execute) else {
+                    throw ValidationError(
+                        "--dry-run and --execute contradict each other: --dry-run shows the plan, --execute carries it out; give one"
                     )
-                    return 2
                 }
-                let reader = try resolved.reader()
-                defer { reader.close() }
-                let topic = resolved.kafka.topic
-                let partitions = try reader.partitions(of: topic)
-                let marks = try reader.watermarks(topic, partitions: partitions)
-                let database = resolved.database()
-                let ends = try target.ends(
-                    partitions: partitions, logStarts: marks.mapValues(\.start),
-                    stored: { () throws(StoreError) in
-                        try database.storedOffsets(group: resolved.group, topic: topic)
-                    }, topic: topic)
-                if dryRun {
-                    say(
-                        ends.sorted { $0.key < $1.key }.map { "\(topic)[\($0.key)]: \(ResetTarget.describe($0.value))" }
-                            .joined(separator: "\n"))
-                    return 0
+                let target = try ResetTarget(to)
+                let resolved = try options.resolve()
+                let run = RecountRun(
+                    command: "offsets reset", target: to,
+                    summary: "offsets reset --to \(to): recount the counts up to the new offsets", resolved: resolved,
+                    output: output, execute: execute)
+                return try run.run { partitions, logStarts, stored in
+                    try target.ends(
+                        partitions: partitions, logStarts: logStarts, stored: stored, topic: resolved.kafka.topic)
                 }
-                let lock = try ConsumersGuard.ensureNoneRunning(
-                    database: database, group: resolved.group, reader: reader)
-                defer { lock.release() }
-                let outcome = try CountsRebuild.run(
-                    database, topic: topic, until: ends, reader: reader, logger: resolved.logger)
-                say(
-                    "reset: the counts now hold the \(outcome.recount.counts.values.reduce(0, +)) valid events before the new offsets"
-                )
-                say(
-                    outcome.offsets.sorted { $0.key < $1.key }.map { "\(topic)[\($0.key)]=\($0.value)" }.joined(
-                        separator: " "))
-                return 0
             }
         }
     }
@@ -167,14 +154,6 @@ enum ResetTarget {
             }
         }
         return ends
-    }
-
-    static func describe(_ end: KafkaLogReader.End) -> String {
-        switch end {
-        case .offset(let offset): return "offset \(offset)"
-        case .logEnd: return "the log's end"
-        case .firstAt(let milliseconds): return "the first event at or after \(milliseconds) ms"
-        }
     }
 }
 

@@ -73,7 +73,7 @@ final class PostgresOperatorCommandTests: XCTestCase {
             onSQLite.output.suffix(2_000).description)
         XCTAssertEqual(onSQLite.stopGracefully(), 0)
 
-        let rebuilt = try foodcount(["rebuild"], database: url)
+        let rebuilt = try foodcount(["rebuild", "--execute"], database: url)
         XCTAssertEqual(rebuilt.status, 0, rebuilt.output)
         XCTAssertTrue(rebuilt.output.contains("the counts now hold 600 events"), rebuilt.output)
         let migrated = try await postgresCounts()
@@ -97,7 +97,7 @@ final class PostgresOperatorCommandTests: XCTestCase {
         XCTAssertEqual(rows.compactMap { $0["stored"] as? Int }.reduce(0, +), 690)
         XCTAssertEqual(rows.compactMap { $0["lag"] as? Int }.reduce(0, +), 0)
 
-        let whileRunning = try foodcount(["rebuild"], database: url)
+        let whileRunning = try foodcount(["rebuild", "--execute"], database: url)
         XCTAssertEqual(whileRunning.status, 2, whileRunning.output)
         XCTAssertTrue(whileRunning.output.contains("refusing"), whileRunning.output)
         XCTAssertEqual(onPostgres.stopGracefully(), 0)
@@ -119,7 +119,7 @@ final class PostgresOperatorCommandTests: XCTestCase {
         let row = try XCTUnwrap(different.output.split(separator: "\n").first { $0.hasPrefix("taco ") })
         XCTAssertTrue(row.hasSuffix(" 7"), row.description)
 
-        let reset = try foodcount(["offsets", "reset", "--to", "0=10,1=20", "--rebuild"], database: url)
+        let reset = try foodcount(["offsets", "reset", "--to", "0=10,1=20", "--execute"], database: url)
         XCTAssertEqual(reset.status, 0, reset.output)
         let afterReset = try await postgresCounts()
         XCTAssertEqual(afterReset.values.reduce(0, +), 30, "exactly the 30 events before the new offsets")

@@ -14,6 +14,16 @@ public final class ChildProcess: Sendable {
         public let output: String
     }
 
+    /// The result of a finished process whose standard output and standard error were kept apart.
+    public struct SeparateResult {
+        /// The exit status.
+        public let status: Int32
+        /// Standard output alone.
+        public let standardOutput: String
+        /// Standard error alone.
+        public let standardError: String
+    }
+
     /// The process id.
     public let pid: Int32
     /// Where its standard output and error go.
@@ -33,8 +43,10 @@ public final class ChildProcess: Sendable {
     ///   - arguments: Its arguments.
     ///   - environment: Variables added to the test's own environment.
     ///   - logURL: Where its output goes; a new temporary file by default.
+    ///   - errorURL: Where its standard error goes, when not with its standard output into `logURL`.
     public init(
-        _ path: String, _ arguments: [String] = [], environment: [String: String] = [:], logURL: URL? = nil
+        _ path: String, _ arguments: [String] = [], environment: [String: String] = [:], logURL: URL? = nil,
+        errorURL: URL? = nil
     ) throws {
         let log =
             logURL
@@ -47,7 +59,11 @@ public final class ChildProcess: Sendable {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, log.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        if let errorURL {
+            posix_spawn_file_actions_addopen(&actions, 2, errorURL.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         let envp = variables.map { strdup($0) } + [nil]
         defer {
@@ -89,6 +105,23 @@ public final class ChildProcess: Sendable {
             throw TestFailure("\(path) \(arguments) did not finish in \(timeout) s: \(child.output)")
         }
         return Result(status: status, output: child.output)
+    }
+
+    /// Runs a process to completion, keeping its standard output and standard error apart.
+    public static func runSeparately(
+        _ path: String, _ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 120
+    ) throws -> SeparateResult {
+        let errorURL = FileManager.default.temporaryDirectory
+            .appendingPathComponent("child-\((path as NSString).lastPathComponent)-\(UUID().uuidString.prefix(8)).err")
+        defer { try? FileManager.default.removeItem(at: errorURL) }
+        let child = try ChildProcess(path, arguments, environment: environment, errorURL: errorURL)
+        let standardError = { (try? String(contentsOf: errorURL, encoding: .utf8)) ?? "" }
+        guard let status = child.wait(timeout: timeout) else {
+            child.signal(SIGKILL)
+            _ = child.wait(timeout: 10)
+            throw TestFailure("\(path) \(arguments) did not finish in \(timeout) s: \(child.output)\(standardError())")
+        }
+        return SeparateResult(status: status, standardOutput: child.output, standardError: standardError())
     }
 
     /// Whether it is still running.
