@@ -12,6 +12,9 @@ public struct LogRecount: Sendable {
     public var partitions: [Int32: KafkaLogReader.Outcome] = [:]
     /// How many records could not be counted.
     public var invalid = 0
+    /// How many valid events (counted by category) each partition holds before its end: what the
+    /// partition's counted total (`StoredPosition.counted`) must be.
+    public var valid: [Int32: Int64] = [:]
 
     /// An empty recount, to merge recounts of several topics into.
     public init() {}
@@ -32,9 +35,10 @@ public struct LogRecount: Sendable {
         decoder: some EventDecoder = JSONEventDecoder()
     ) throws(KafkaError) -> LogRecount {
         var recount = LogRecount()
-        recount.partitions = try reader.read(topic, until: ends) { _, _, value in
+        recount.partitions = try reader.read(topic, until: ends) { partition, _, value in
             do {
                 recount.counts[try decoder.decode(value).category, default: 0] += 1
+                recount.valid[partition, default: 0] += 1
             } catch {
                 recount.invalid += 1
             }

@@ -14,7 +14,8 @@ struct AuditCommand: ParsableCommand {
             Reads the counts and the stored offsets in one short read (the consumer and the API wait at most that
             long), then recounts the log in memory, outside the consumer's group: a running consumer is not
             disturbed. Exit status: 0 when the counts are exactly what the log holds, 1 when some categories
-            differ (a table lists them), 3 when retention deleted the start of a partition and nothing that can
+            differ (a table lists them) or a partition's counted total is not the valid events its log holds before
+            the stored offset (a line names the partition, the offset and the total), 3 when retention deleted the start of a partition and nothing that can
             still be checked differs (the audit cannot prove the counts then), 2 on errors.
             """)
 
@@ -37,9 +38,11 @@ struct AuditCommand: ParsableCommand {
                 let part = try LogRecount.recount(topic, until: ends, reader: reader)
                 recount.counts.merge(part.counts, uniquingKeysWith: +)
                 recount.invalid += part.invalid
+                recount.valid.merge(part.valid, uniquingKeysWith: +)
                 for (partition, outcome) in part.partitions { recount.partitions[partition] = outcome }
             }
-            let audit = CountsAudit(live: snapshot.counts, recount: recount)
+            let audit = CountsAudit(
+                live: snapshot.counts, recount: recount, stored: snapshot.offsets.filter { $0.group == resolved.group })
             report(audit, partitions: stored.values.reduce(0) { $0 + $1.count })
             switch audit.verdict {
             case .equal: return 0
@@ -55,6 +58,7 @@ struct AuditCommand: ParsableCommand {
                 "partition \(partition): the log starts at offset \(start); retention deleted the records before it, so the counts they hold cannot be checked"
             )
         }
+        for check in audit.partitions where check.outcome != .equal { say(check.summary) }
         switch audit.verdict {
         case .equal:
             say(
@@ -65,7 +69,10 @@ struct AuditCommand: ParsableCommand {
                 "audit: incomplete: \(audit.recountedTotal) events still in the log agree with the counts (\(audit.liveTotal) events); the deleted ones cannot be checked"
             )
         case .different:
-            say("audit: different: \(audit.differences.count) categories differ from the log")
+            say(
+                "audit: different: \(audit.differences.count) categories differ from the log; \(audit.partitionDifferences.count) partitions' counted totals differ"
+            )
+            guard !audit.differences.isEmpty else { return }
             say(
                 layoutTable(
                     ["CATEGORY", "COUNTED", "IN THE LOG", "DIFFERENCE"],
