@@ -40,7 +40,7 @@ public final class InMemoryCountStore: CountStore, CountReader, Sendable {
             state.withLock { $0.offsets[group] ?? [:] }
         }
 
-        /// A group's counted totals by partition (``StoredPosition/counted``): partitions whose total is
+        /// A group's counted totals by partition (`StoredPosition.counted`): partitions whose total is
         /// unknown are left out.
         public func countedTotals(of group: String) -> [SourcePartition: Int64] {
             state.withLock { $0.totals[group] ?? [:] }
