@@ -39,7 +39,8 @@ public enum CountsRebuild {
     }
 
     /// The batch that holds a recount over empty tables: its counts, and each partition's next offset as a
-    /// first commit (no expected offset), with the topic's ID.
+    /// first commit (no expected offset), with the topic's ID and the partition's valid events as its exact
+    /// counted total.
     /// - Parameters:
     ///   - recount: The recount.
     ///   - topic: The topic recounted.
@@ -48,7 +49,7 @@ public enum CountsRebuild {
         var offsets: [SourcePartition: CountBatch.OffsetAdvance] = [:]
         for (partition, outcome) in recount.partitions {
             offsets[SourcePartition(topic: topic, partition: partition)] = .init(
-                expected: nil, next: outcome.next, logID: topicID)
+                expected: nil, next: outcome.next, logID: topicID, counted: recount.valid[partition] ?? 0)
         }
         let events = recount.partitions.values.reduce(0) { $0 + $1.records }
         return CountBatch(deltas: recount.counts, offsets: offsets, eventCount: events)

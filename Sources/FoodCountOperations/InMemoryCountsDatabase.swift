@@ -36,7 +36,7 @@ public final class InMemoryCountsDatabase: CountsDatabase {
     }
 
     /// Implements ``CountsDatabase/replace(with:)``: the counts become the batch's deltas, the offsets the
-    /// group's new ones.
+    /// group's new ones, each with its advance's counted total.
     public func replace(with rebuilt: CountBatch) throws(StoreError) {
         let group = self.group
         state.withLock { state in
@@ -46,7 +46,8 @@ public final class InMemoryCountsDatabase: CountsDatabase {
             }
             let offsets = rebuilt.offsets.map { partition, advance in
                 CountsSnapshot.StoredOffset(
-                    group: group, partition: partition, next: advance.next, topicID: advance.logID)
+                    group: group, partition: partition, next: advance.next, topicID: advance.logID,
+                    counted: advance.counted)
             }
             state.snapshot = CountsSnapshot(counts: counts, offsets: offsets.sorted { $0.partition < $1.partition })
         }

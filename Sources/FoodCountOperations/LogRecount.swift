@@ -12,6 +12,9 @@ public struct LogRecount: Sendable {
     public var partitions: [Int32: KafkaLogReader.Outcome] = [:]
     /// How many records could not be counted.
     public var invalid = 0
+    /// How many valid events (counted by category) each partition holds before its end: what the
+    /// partition's counted total (`StoredPosition.counted`) must be.
+    public var valid: [Int32: Int64] = [:]
 
     /// How many records a recount reads between two calls of its `progress`.
     public static let progressStep = 1_000
@@ -38,11 +41,12 @@ public struct LogRecount: Sendable {
     ) throws(KafkaError) -> LogRecount {
         var recount = LogRecount()
         var records = 0
-        recount.partitions = try reader.read(topic, until: ends) { _, _, value in
+        recount.partitions = try reader.read(topic, until: ends) { partition, _, value in
             records += 1
             if records % progressStep == 0 { progress(records) }
             do {
                 recount.counts[try decoder.decode(value).category, default: 0] += 1
+                recount.valid[partition, default: 0] += 1
             } catch {
                 recount.invalid += 1
             }

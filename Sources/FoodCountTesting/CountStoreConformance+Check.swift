@@ -15,6 +15,10 @@ extension CountStoreConformance {
         /// log, is fenced even where the offset matches (a member that slept while the offset went on and
         /// came back, or while the topic was recreated).
         case aBatchIsFencedWhenItsVersionOrLogIsStale
+        /// Each partition's counted total (`StoredPosition.counted`) starts with its first commit and grows by
+        /// every later commit's `counted`, with the offset; a fenced batch adds to none, and the totals survive a
+        /// reopen.
+        case countedTotalsAccumulateWithTheOffsets
         /// Stored offsets, log IDs and counts are there after the store is closed and opened again.
         case storedOffsetsSurviveAReopen
         /// A commit that waits for another connection's lock fails as `busy` (transient) and writes nothing;
@@ -40,6 +44,9 @@ extension CountStoreConformance {
             case .aBatchIsFencedWhenItsVersionOrLogIsStale:
                 "Every commit adds one to a partition's version; a batch expecting another version or another log "
                     + "is fenced even where the offset matches."
+            case .countedTotalsAccumulateWithTheOffsets:
+                "A partition's counted total starts with its first commit and grows with every commit's counted "
+                    + "events, with the offset; a fenced batch adds to no total."
             case .storedOffsetsSurviveAReopen:
                 "Stored offsets, log IDs and counts survive closing and opening the store again."
             case .aLockedStoreFailsAsBusyAndARetrySucceeds:

@@ -17,6 +17,7 @@ extension CountStoreConformance.Check {
         case .aBatchIsFencedWhenAnotherMemberMovedTheOffsetOn:
             try await probe.aBatchIsFencedWhenAnotherMemberMovedTheOffsetOn()
         case .aBatchIsFencedWhenItsVersionOrLogIsStale: try await probe.aBatchIsFencedWhenItsVersionOrLogIsStale()
+        case .countedTotalsAccumulateWithTheOffsets: try await probe.countedTotalsAccumulateWithTheOffsets()
         case .storedOffsetsSurviveAReopen: try await probe.storedOffsetsSurviveAReopen()
         case .aLockedStoreFailsAsBusyAndARetrySucceeds: try await probe.aLockedStoreFailsAsBusyAndARetrySucceeds()
         case .aReadOnlyStoreFailsAsReadOnlyAndWritesNothing:
@@ -199,6 +200,54 @@ extension CountStoreConformance.Check {
                             eventCount: 2))
                     try expectEqual(try await storage.counts(), ["soup": 7], "counts after the current batch")
                 }
+            }
+        }
+
+        func countedTotalsAccumulateWithTheOffsets() async throws {
+            func totals(_ store: any CountStore) throws -> [SourcePartition: Int64?] {
+                try store.storedPositions(for: [p0, p1, p2]).mapValues(\.counted)
+            }
+            try await withStore { member in
+                try await withStore { other in
+                    try member.commit(
+                        CountBatch(
+                            deltas: ["soup": 7, "taco": 1],
+                            offsets: [
+                                p0: .init(expected: nil, next: 10, counted: 7),
+                                p1: .init(expected: nil, next: 4, counted: 1),
+                            ],
+                            eventCount: 14))
+                    try expectEqual(try totals(member), [p0: 7, p1: 1], "counted totals after first commits")
+                    // Valid events and invalid ones: only the valid ones are counted.
+                    try member.commit(
+                        CountBatch(
+                            deltas: ["soup": 2], offsets: [p0: .init(expected: 10, next: 15, counted: 2)], eventCount: 5
+                        ))
+                    try expectEqual(try totals(member), [p0: 9, p1: 1], "counted totals after a second commit")
+
+                    // Another member moves p0 on; the member's stale batch must add to neither total.
+                    try other.commit(
+                        CountBatch(
+                            deltas: ["taco": 3], offsets: [p0: .init(expected: 15, next: 18, counted: 3)], eventCount: 3
+                        ))
+                    _ = try expectFailure(.fenced, "a batch expecting an offset another member moved on") {
+                        try member.commit(
+                            CountBatch(
+                                deltas: ["soup": 6],
+                                offsets: [
+                                    p1: .init(expected: 4, next: 8, counted: 4),
+                                    p0: .init(expected: 15, next: 17, counted: 2),
+                                ],
+                                eventCount: 6))
+                    }
+                    try expectEqual(
+                        try totals(member), [p0: 12, p1: 1], "counted totals after the fenced batch (rolled back)")
+                    try expectEqual(
+                        try await storage.counts(), ["soup": 9, "taco": 4], "counts after the fenced batch")
+                }
+            }
+            try await withStore { store in
+                try expectEqual(try totals(store), [p0: 12, p1: 1], "counted totals after a reopen")
             }
         }
 

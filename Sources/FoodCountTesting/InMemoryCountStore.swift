@@ -15,6 +15,9 @@ public final class InMemoryCountStore: CountStore, CountReader, Sendable {
             var offsets: [String: [SourcePartition: Int64]] = [:]
             var logIDs: [String: [SourcePartition: String]] = [:]
             var versions: [String: [SourcePartition: Int64]] = [:]
+            /// Each group's counted totals by partition; a partition with an offset but no total has an
+            /// unknown one (an offset set from outside: ``InMemoryCountStore/init(offsets:group:)``).
+            var totals: [String: [SourcePartition: Int64]] = [:]
             var owner: String?
             var commits: [CountBatch] = []
             var failures: [StoreError] = []
@@ -36,6 +39,12 @@ public final class InMemoryCountStore: CountStore, CountReader, Sendable {
         public func offsets(of group: String) -> [SourcePartition: Int64] {
             state.withLock { $0.offsets[group] ?? [:] }
         }
+
+        /// A group's counted totals by partition (`StoredPosition.counted`): partitions whose total is
+        /// unknown are left out.
+        public func countedTotals(of group: String) -> [SourcePartition: Int64] {
+            state.withLock { $0.totals[group] ?? [:] }
+        }
     }
 
     /// The storage this store works on.
@@ -45,7 +54,7 @@ public final class InMemoryCountStore: CountStore, CountReader, Sendable {
 
     /// Creates a store over a new, empty database.
     /// - Parameters:
-    ///   - offsets: Stored offsets to start with.
+    ///   - offsets: Stored offsets to start with; their counted totals are unknown.
     ///   - group: The consumer group.
     public init(offsets: [SourcePartition: Int64] = [:], group: String = "foodcount") {
         database = Database()
@@ -134,6 +143,12 @@ public final class InMemoryCountStore: CountStore, CountReader, Sendable {
                 state.counts[CategoryForm.canonical(category), default: 0] += delta
             }
             for (partition, advance) in batch.offsets {
+                // A first commit starts the total; a later one adds to it, and an unknown total stays unknown.
+                if stored[partition] == nil {
+                    state.totals[group, default: [:]][partition] = advance.counted
+                } else if let total = state.totals[group]?[partition] {
+                    state.totals[group, default: [:]][partition] = total + advance.counted
+                }
                 state.offsets[group, default: [:]][partition] = advance.next
                 if let logID = advance.logID { state.logIDs[group, default: [:]][partition] = logID }
                 state.versions[group, default: [:]][partition, default: 0] += 1
@@ -145,11 +160,13 @@ public final class InMemoryCountStore: CountStore, CountReader, Sendable {
         try result.get()
     }
 
-    /// Moves a partition's stored offset, as another consumer would (which adds one to its version).
+    /// Moves a partition's stored offset, as another consumer would (which adds one to its version), or as an
+    /// operator's edit would: its counted total stays as it was (removing the offset removes the total).
     public func setOffset(_ offset: Int64?, for partition: SourcePartition) {
         let group = group
         database.state.withLock { state in
             state.offsets[group, default: [:]][partition] = offset
+            if offset == nil { state.totals[group]?[partition] = nil }
             state.versions[group, default: [:]][partition, default: 0] += 1
         }
     }
@@ -189,7 +206,8 @@ extension InMemoryCountStore.Database.State {
         for partition in partitions {
             guard let next = offsets[partition] else { continue }
             result[partition] = StoredPosition(
-                next: next, logID: logIDs[group]?[partition], version: versions[group]?[partition] ?? 0)
+                next: next, logID: logIDs[group]?[partition], version: versions[group]?[partition] ?? 0,
+                counted: totals[group]?[partition])
         }
         return result
     }

@@ -162,7 +162,8 @@ public final class PostgresCountStore: CountStore {
                 result = try transaction.run(
                     """
                     UPDATE foodcount_offsets SET next_offset = \(advance.next),
-                        topic_id = COALESCE(\(advance.logID), topic_id), commits = commits + 1, updated_at = now()
+                        topic_id = COALESCE(\(advance.logID), topic_id), commits = commits + 1,
+                        counted = counted + \(advance.counted), updated_at = now()
                     WHERE consumer_group = \(group) AND topic = \(partition.topic)
                         AND partition = \(partition.partition) AND next_offset = \(expected)
                         AND (\(advance.expectedLogID)::text IS NULL OR topic_id IS NULL
@@ -172,8 +173,11 @@ public final class PostgresCountStore: CountStore {
             } else {
                 result = try transaction.run(
                     """
-                    INSERT INTO foodcount_offsets (consumer_group, topic, partition, next_offset, topic_id, commits)
-                    VALUES (\(group), \(partition.topic), \(partition.partition), \(advance.next), \(advance.logID), 1)
+                    INSERT INTO foodcount_offsets
+                        (consumer_group, topic, partition, next_offset, topic_id, commits, counted)
+                    VALUES (
+                        \(group), \(partition.topic), \(partition.partition), \(advance.next), \(advance.logID), 1,
+                        \(advance.counted))
                     ON CONFLICT DO NOTHING
                     """)
             }
@@ -216,16 +220,17 @@ public final class PostgresCountStore: CountStore {
         return try session.transaction(context: context) { transaction throws(StoreError) in
             let rows = try transaction.run(
                 """
-                SELECT topic, partition, next_offset, topic_id, commits FROM foodcount_offsets
+                SELECT topic, partition, next_offset, topic_id, commits, counted FROM foodcount_offsets
                 WHERE consumer_group = \(group) AND topic = ANY(\(topics))
                 """)
             var result: [(SourcePartition, StoredPosition)] = []
             for row in rows {
-                let (topic, number, offset, logID, commits) = try PostgresSchema.decode(
-                    (String, Int32, Int64, String?, Int64).self, row)
+                let (topic, number, offset, logID, commits, counted) = try PostgresSchema.decode(
+                    (String, Int32, Int64, String?, Int64, Int64?).self, row)
                 let partition = SourcePartition(topic: topic, partition: number)
                 if wanted.contains(partition) {
-                    result.append((partition, StoredPosition(next: offset, logID: logID, version: commits)))
+                    result.append(
+                        (partition, StoredPosition(next: offset, logID: logID, version: commits, counted: counted)))
                 }
             }
             return result

@@ -41,20 +41,30 @@ public final class PostgresCountsDatabase: Sendable {
                 }
             }
             var offsets: [CountsSnapshot.StoredOffset] = []
+            var hasTotals = false
+            if hasOffsets {  // a table no consumer of this version has prepared yet has no totals: unknown
+                let column = try transaction.run(
+                    """
+                    SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()
+                        AND table_name = 'foodcount_offsets' AND column_name = 'counted')
+                    """)
+                hasTotals = try PostgresSchema.decode(Bool.self, column.first)
+            }
             let rows =
                 hasOffsets
                 ? try transaction.run(
-                    """
-                    SELECT consumer_group, topic, partition, next_offset, topic_id FROM foodcount_offsets
-                    ORDER BY consumer_group, topic, partition
-                    """) : nil
+                    PostgresQuery(
+                        unsafeSQL: """
+                            SELECT consumer_group, topic, partition, next_offset, topic_id, \(hasTotals ? "counted" : "NULL::bigint")
+                            FROM foodcount_offsets ORDER BY consumer_group, topic, partition
+                            """)) : nil
             for row in rows.map(Array.init) ?? [] {
-                let (group, topic, partition, next, topicID) = try PostgresSchema.decode(
-                    (String, String, Int32, Int64, String?).self, row)
+                let (group, topic, partition, next, topicID, counted) = try PostgresSchema.decode(
+                    (String, String, Int32, Int64, String?, Int64?).self, row)
                 offsets.append(
                     .init(
                         group: group, partition: SourcePartition(topic: topic, partition: partition), next: next,
-                        topicID: topicID))
+                        topicID: topicID, counted: counted))
             }
             return CountsSnapshot(counts: counts, offsets: offsets)
         }

@@ -15,8 +15,9 @@ public enum PostgresSchema {
         )
         """
 
-    /// The statement that creates the offsets table: the next offset per consumer group and partition, and
-    /// the identity of the log it belongs to (Kafka's topic ID).
+    /// The statement that creates the offsets table: the next offset per consumer group and partition, the
+    /// identity of the log it belongs to (Kafka's topic ID), and how many valid events of the partition the
+    /// counts hold (`counted`, NULL when unknown: rows counted before the column existed).
     public static let createOffsetsTable = """
         CREATE TABLE IF NOT EXISTS foodcount_offsets (
             consumer_group TEXT        NOT NULL,
@@ -25,6 +26,7 @@ public enum PostgresSchema {
             next_offset    BIGINT      NOT NULL,
             topic_id       TEXT,
             commits        BIGINT      NOT NULL DEFAULT 0,
+            counted        BIGINT,
             updated_at     TIMESTAMPTZ NOT NULL DEFAULT now(),
             PRIMARY KEY (consumer_group, topic, partition)
         )
@@ -53,7 +55,7 @@ public enum PostgresSchema {
         "food_counts": ["category": "text", "count": "bigint"],
         "foodcount_offsets": [
             "consumer_group": "text", "topic": "text", "partition": "integer", "next_offset": "bigint",
-            "topic_id": "text", "commits": "bigint",
+            "topic_id": "text", "commits": "bigint", "counted": "bigint",
         ],
     ]
 
@@ -84,6 +86,12 @@ public enum PostgresSchema {
         if found["foodcount_offsets"]?["commits"] == nil {  // added after the table's first release: the fencing token
             try transaction.run("ALTER TABLE foodcount_offsets ADD COLUMN commits BIGINT NOT NULL DEFAULT 0")
             found["foodcount_offsets"]?["commits"] = "bigint"
+        }
+        // Added later still: the partitions' counted totals. Existing rows get NULL, unknown, and a commit adds
+        // to a known total only, so they stay unknown until a rebuild writes exact ones.
+        if found["foodcount_offsets"] != nil, found["foodcount_offsets"]?["counted"] == nil {
+            try transaction.run("ALTER TABLE foodcount_offsets ADD COLUMN counted BIGINT")
+            found["foodcount_offsets"]?["counted"] = "bigint"
         }
         for (table, columns) in requiredColumns.sorted(by: { $0.key < $1.key }) {
             for (column, type) in columns.sorted(by: { $0.key < $1.key }) where found[table]?[column] != type {

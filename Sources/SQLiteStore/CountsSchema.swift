@@ -27,15 +27,19 @@ public enum CountsSchema {
             updated_at     TEXT    NOT NULL,
             topic_id       TEXT,
             commits        INTEGER NOT NULL DEFAULT 0,
+            counted        INTEGER,
             PRIMARY KEY (consumer_group, topic, partition)
         )
         """
 
     /// Adds the offsets table's columns that an older FoodCount created it without: `topic_id` (the log each
-    /// offset belongs to, Kafka's topic ID) and `commits` (how many commits moved it: the fencing token).
+    /// offset belongs to, Kafka's topic ID), `commits` (how many commits moved it: the fencing token) and
+    /// `counted` (how many valid events of the partition the counts hold; NULL, unknown, for the rows an older
+    /// FoodCount counted: a commit adds to a known total only, so it stays unknown until a rebuild).
     static func addColumnsIfMissing(_ db: Database) throws {
         try addMissingColumns(
-            ["topic_id": "TEXT", "commits": "INTEGER NOT NULL DEFAULT 0"], to: "consumer_offsets", db)
+            ["topic_id": "TEXT", "commits": "INTEGER NOT NULL DEFAULT 0", "counted": "INTEGER"],
+            to: "consumer_offsets", db)
     }
 
     /// Adds each of `columns` (name: declaration) that the offsets file's `table` lacks.

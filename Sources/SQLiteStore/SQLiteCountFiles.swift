@@ -55,16 +55,22 @@ public struct SQLiteCountFiles: Sendable {
                 for row in try Row.fetchAll(db, sql: #"SELECT category, "count" FROM main.food_counts"#) {
                     counts[CategoryForm.canonical(row[0]), default: 0] += row[1] as Int64
                 }
+                // An offsets file no consumer of this version has opened yet has no totals: unknown.
+                let columns = try Row.fetchAll(db, sql: "PRAGMA consumer.table_info(consumer_offsets)").map {
+                    ($0["name"] as String).lowercased()
+                }
+                let counted = columns.contains("counted") ? "counted" : "NULL"
                 let rows = try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT consumer_group, topic, partition, next_offset, topic_id FROM consumer.consumer_offsets
+                        SELECT consumer_group, topic, partition, next_offset, topic_id, \(counted)
+                        FROM consumer.consumer_offsets
                         ORDER BY consumer_group, topic, partition
                         """)
                 let offsets = rows.map { row in
                     StoredOffset(
                         group: row[0], partition: SourcePartition(topic: row[1], partition: row[2]), next: row[3],
-                        topicID: row[4])
+                        topicID: row[4], counted: row[5])
                 }
                 return Snapshot(counts: counts, offsets: offsets)
             }

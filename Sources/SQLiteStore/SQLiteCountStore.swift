@@ -83,7 +83,7 @@ public final class SQLiteCountStore: CountStore {
     {
         let wanted = Set(partitions)
         let sql = """
-            SELECT topic, partition, next_offset, topic_id, commits FROM consumer.consumer_offsets
+            SELECT topic, partition, next_offset, topic_id, commits, counted FROM consumer.consumer_offsets
             WHERE consumer_group = ?
             """
         let queue = try currentConnection()
@@ -93,7 +93,7 @@ public final class SQLiteCountStore: CountStore {
                 for row in try Row.fetchAll(db, sql: sql, arguments: [group]) {
                     let partition = SourcePartition(topic: row[0], partition: row[1])
                     guard wanted.contains(partition) else { continue }
-                    result[partition] = StoredPosition(next: row[2], logID: row[3], version: row[4])
+                    result[partition] = StoredPosition(next: row[2], logID: row[3], version: row[4], counted: row[5])
                 }
                 return result
             }
@@ -245,27 +245,27 @@ public final class SQLiteCountStore: CountStore {
             sql: """
                 UPDATE consumer.consumer_offsets
                 SET next_offset = ?, topic_id = coalesce(?, topic_id), commits = commits + 1,
-                    updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                    counted = counted + ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
                 WHERE consumer_group = ? AND topic = ? AND partition = ? AND next_offset = ?
                     AND (? IS NULL OR topic_id IS NULL OR topic_id = ?) AND (? IS NULL OR commits = ?)
                 """)
         let insert = try db.cachedStatement(
             sql: """
                 INSERT INTO consumer.consumer_offsets
-                    (consumer_group, topic, partition, next_offset, topic_id, commits, updated_at)
-                VALUES (?, ?, ?, ?, ?, 1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+                    (consumer_group, topic, partition, next_offset, topic_id, commits, counted, updated_at)
+                VALUES (?, ?, ?, ?, ?, 1, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
                 ON CONFLICT DO NOTHING
                 """)
         var fenced: [SourcePartition] = []
         for (partition, advance) in offsets {
             if let expected = advance.expected {
                 try update.execute(arguments: [
-                    advance.next, advance.logID, group, partition.topic, partition.partition, expected,
+                    advance.next, advance.logID, advance.counted, group, partition.topic, partition.partition, expected,
                     advance.expectedLogID, advance.expectedLogID, advance.expectedVersion, advance.expectedVersion,
                 ])
             } else {
                 try insert.execute(arguments: [
-                    group, partition.topic, partition.partition, advance.next, advance.logID,
+                    group, partition.topic, partition.partition, advance.next, advance.logID, advance.counted,
                 ])
             }
             if db.changesCount != 1 { fenced.append(partition) }

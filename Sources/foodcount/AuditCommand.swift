@@ -14,9 +14,11 @@ struct AuditCommand: ParsableCommand {
             Reads the counts and the stored offsets in one short read (the consumer and the API wait at most that
             long), then recounts the log in memory, outside the consumer's group: a running consumer is not
             disturbed. Exit status: 0 when the counts are exactly what the log holds, 1 when some categories
-            differ (a table lists them), 3 when retention deleted the start of a partition and nothing that can
-            still be checked differs (the audit cannot prove the counts then), 2 on errors. Progress goes to
-            standard error (--no-progress: none); the verdict to standard output.
+            differ (a table lists them) or a partition's counted total is not the valid events its log holds
+            before the stored offset (a line names the partition, the offset and the total), 3 when retention
+            deleted the start of a partition and nothing that can still be checked differs (the audit cannot
+            prove the counts then), 2 on errors. Progress goes to standard error (--no-progress: none); the
+            verdict to standard output.
             """)
 
     @OptionGroup var options: AdminOptions
@@ -60,10 +62,12 @@ struct AuditCommand: ParsableCommand {
                 done += Int64(part.partitions.values.reduce(0) { $0 + $1.records })
                 recount.counts.merge(part.counts, uniquingKeysWith: +)
                 recount.invalid += part.invalid
+                recount.valid.merge(part.valid, uniquingKeysWith: +)
                 for (partition, outcome) in part.partitions { recount.partitions[partition] = outcome }
             }
             progress.finish(done)
-            let audit = CountsAudit(live: snapshot.counts, recount: recount)
+            let audit = CountsAudit(
+                live: snapshot.counts, recount: recount, stored: snapshot.offsets.filter { $0.group == resolved.group })
             let partitions = stored.values.reduce(0) { $0 + $1.count }
             if output.json {
                 say(jsonText(AuditReport(audit, partitions: partitions)))
@@ -84,6 +88,7 @@ struct AuditCommand: ParsableCommand {
                 "partition \(partition): the log starts at offset \(start); retention deleted the records before it, so the counts they hold cannot be checked"
             )
         }
+        for check in audit.partitions where check.outcome != .equal { say(check.summary) }
         switch audit.verdict {
         case .equal:
             say(
@@ -94,7 +99,10 @@ struct AuditCommand: ParsableCommand {
                 "audit: incomplete: \(audit.recountedTotal) events still in the log agree with the counts (\(audit.liveTotal) events); the deleted ones cannot be checked"
             )
         case .different:
-            say("audit: different: \(audit.differences.count) categories differ from the log")
+            say(
+                "audit: different: \(audit.differences.count) categories differ from the log; \(audit.partitionDifferences.count) partitions' counted totals differ"
+            )
+            guard !audit.differences.isEmpty else { return }
             say(
                 layoutTable(
                     ["CATEGORY", "COUNTED", "IN THE LOG", "DIFFERENCE"],
@@ -131,6 +139,30 @@ struct AuditReport: Encodable {
     var partitionsChecked: Int
     var differences: [Difference]
     var truncated: [TruncatedPartition]
+    /// Each partition's counted total against the log.
+    var partitions: [Partition]
+
+    /// One partition's counted total (`null`: unknown, counted before totals were kept) against the valid
+    /// events its log holds before the stored offset; `outcome` is `equal`, `different`, `unknown` or
+    /// `truncated`.
+    struct Partition: Encodable {
+        var partition: Int32
+        var offset: Int64
+        var counted: Int64?
+        var inLog: Int64
+        var outcome: String
+
+        enum CodingKeys: String, CodingKey { case partition, offset, counted, inLog, outcome }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(partition, forKey: .partition)
+            try container.encode(offset, forKey: .offset)
+            try container.encode(counted, forKey: .counted)
+            try container.encode(inLog, forKey: .inLog)
+            try container.encode(outcome, forKey: .outcome)
+        }
+    }
 
     init(_ audit: CountsAudit, partitions: Int) {
         switch audit.verdict {
@@ -145,5 +177,17 @@ struct AuditReport: Encodable {
             Difference(category: $0.category, counted: $0.live, inLog: $0.recounted, difference: $0.live - $0.recounted)
         }
         truncated = TruncatedPartition.list(audit.truncated)
+        self.partitions = audit.partitions.map { check in
+            let outcome =
+                switch check.outcome {
+                case .equal: "equal"
+                case .different: "different"
+                case .unknown: "unknown"
+                case .truncated: "truncated"
+                }
+            return Partition(
+                partition: check.partition, offset: check.offset, counted: check.counted, inLog: check.inLog,
+                outcome: outcome)
+        }
     }
 }

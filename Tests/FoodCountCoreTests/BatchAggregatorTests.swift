@@ -15,7 +15,10 @@ final class BatchAggregatorTests: XCTestCase {
         let batch = aggregator.makeBatch(expected: [p0: 4, p1: nil])
 
         XCTAssertEqual(batch.deltas, ["soup": 2, "taco": 1])
-        XCTAssertEqual(batch.offsets, [p0: .init(expected: 4, next: 7), p1: .init(expected: nil, next: 10)])
+        XCTAssertEqual(
+            batch.offsets,
+            [p0: .init(expected: 4, next: 7, counted: 2), p1: .init(expected: nil, next: 10, counted: 1)],
+            "each partition's counted events, the skipped record left out")
         XCTAssertEqual(batch.eventCount, 4)
         XCTAssertEqual(aggregator.countedCount, 3)
     }
@@ -67,6 +70,7 @@ final class BatchAggregatorTests: XCTestCase {
         XCTAssertEqual(later.makeBatch(expected: [p0: 0]), together.makeBatch(expected: [p0: 0]))
         XCTAssertEqual(later.makeBatch(expected: [:]).offsets[p0]?.next, 4, "the later batch's position wins")
         XCTAssertEqual(later.makeBatch(expected: [:]).offsets[p1]?.next, 8, "a partition only the earlier one had")
+        XCTAssertEqual(later.makeBatch(expected: [:]).offsets[p0]?.counted, 3, "both batches' counted events")
         XCTAssertEqual(later.recordCount, 5)
         XCTAssertEqual(later.countedCount, 4)
         later.remove([p0])

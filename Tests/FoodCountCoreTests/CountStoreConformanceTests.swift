@@ -47,6 +47,17 @@ final class CountStoreConformanceTests: XCTestCase {
         XCTAssertEqual(violations, [.aBatchIsFencedWhenItsVersionOrLogIsStale])
     }
 
+    func testAStoreThatKeepsNoCountedTotalsFailsTheTotalsCheckOnly() async {
+        let violations = await violations(of: .keepsNoCountedTotals)
+        XCTAssertEqual(violations, [.countedTotalsAccumulateWithTheOffsets])
+    }
+
+    func testAStoreThatAddsTheTotalsOfAFencedBatchFailsTheTotalsCheck() async {
+        let violations = await violations(of: .addsTotalsBeforeFencing)
+        XCTAssertTrue(violations.contains(.countedTotalsAccumulateWithTheOffsets), "\(violations)")
+        XCTAssertFalse(violations.contains(.deltasAndOffsetsCommitTogether), "\(violations)")
+    }
+
     func testTheFakeAloneBreaksNoRule() async {
         let violations = await violations(of: nil)
         XCTAssertEqual(violations, [])
@@ -97,13 +108,19 @@ private final class FlawedCountStore: CountStore, @unchecked Sendable {
         case forgetsOnReopen
         case reportsFailuresAsOther
         case keepsNoLogIDs
-        /// Reads offsets and log IDs only (the protocol's default `storedPositions`).
+        /// Reads offsets, log IDs and counted totals, but no versions.
         case keepsNoVersions
+        /// Reads no counted totals.
+        case keepsNoCountedTotals
+        /// Adds the counted events of every partition of a batch to its total before the batch is fenced.
+        case addsTotalsBeforeFencing
     }
 
     private let lock = NSLock()
     private var inner: InMemoryCountStore
     private let flaw: Flaw?
+    /// What ``Flaw/addsTotalsBeforeFencing`` added to the totals of batches that were then fenced.
+    private var leaked: [SourcePartition: Int64] = [:]
 
     init(inner: InMemoryCountStore, flaw: Flaw?) {
         self.inner = inner
@@ -130,8 +147,10 @@ private final class FlawedCountStore: CountStore, @unchecked Sendable {
         var positions = try current.storedPositions(for: partitions)
         for (partition, position) in positions {
             if flaw == .keepsNoLogIDs { positions[partition]?.logID = nil }
-            if flaw == .keepsNoVersions {
-                positions[partition] = StoredPosition(next: position.next, logID: position.logID)
+            if flaw == .keepsNoVersions { positions[partition]?.version = nil }
+            if flaw == .keepsNoCountedTotals { positions[partition]?.counted = nil }
+            if flaw == .addsTotalsBeforeFencing, let leaked = lock.withLock({ self.leaked[partition] }) {
+                positions[partition]?.counted = position.counted.map { $0 + leaked }
             }
         }
         return positions
@@ -152,7 +171,16 @@ private final class FlawedCountStore: CountStore, @unchecked Sendable {
             } catch  where error.code != .fenced {
                 throw StoreError(code: .other, message: error.message)
             }
-        case .forgetsOnReopen, .keepsNoLogIDs, .keepsNoVersions, nil:
+        case .addsTotalsBeforeFencing:
+            do {
+                try store.commit(batch)
+            } catch  where error.code == .fenced {
+                lock.withLock {
+                    for (partition, advance) in batch.offsets { leaked[partition, default: 0] += advance.counted }
+                }
+                throw error
+            }
+        case .forgetsOnReopen, .keepsNoLogIDs, .keepsNoVersions, .keepsNoCountedTotals, nil:
             try store.commit(batch)
         }
     }

@@ -19,8 +19,9 @@ final class CountingPipelineTests: XCTestCase {
         XCTAssertEqual(store.committedBatches.first?.deltas, ["soup": 3, "pizza": 1, "taco": 1])
         XCTAssertEqual(
             store.committedBatches.first?.offsets,
-            [p0: .init(expected: nil, next: 3), p1: .init(expected: nil, next: 2)])
+            [p0: .init(expected: nil, next: 3, counted: 3), p1: .init(expected: nil, next: 2, counted: 2)])
         XCTAssertEqual(store.currentOffsets, [p0: 3, p1: 2])
+        XCTAssertEqual(store.database.countedTotals(of: "foodcount"), [p0: 3, p1: 2], "totals beside the offsets")
         XCTAssertEqual(run.source.committedOffsets, [p0: 3, p1: 2], "Kafka hears of progress after the store")
         XCTAssertTrue(run.source.isClosed)
     }
@@ -96,7 +97,10 @@ final class CountingPipelineTests: XCTestCase {
         run.stop()
 
         XCTAssertEqual(store.currentCounts, ["d": 1, "e": 1, "x": 1, "y": 1])
-        XCTAssertEqual(store.committedBatches.first?.offsets[p0], .init(expected: 3, next: 5, expectedVersion: 0))
+        XCTAssertEqual(
+            store.committedBatches.first?.offsets[p0], .init(expected: 3, next: 5, expectedVersion: 0, counted: 2))
+        XCTAssertEqual(
+            store.database.countedTotals(of: "foodcount"), [p1: 2], "p0's offset was set from outside: total unknown")
     }
 
     func testTransientStoreFailuresAreRetriedAndNothingIsLost() {
@@ -146,6 +150,7 @@ final class CountingPipelineTests: XCTestCase {
 
         XCTAssertEqual(store.currentCounts, ["soup": 4])
         XCTAssertEqual(store.currentOffsets, [p0: 6])
+        XCTAssertEqual(store.database.countedTotals(of: "foodcount"), [p0: 4], "the dead letters are not counted")
         XCTAssertEqual(sink.letters.map(\.record.offset), [1, 4])
         XCTAssertEqual(run.statistics.eventsInvalid, 2)
     }

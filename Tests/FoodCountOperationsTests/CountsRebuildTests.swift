@@ -16,6 +16,7 @@ final class CountsRebuildTests: XCTestCase {
             1: KafkaLogReader.Outcome(next: 9, logStart: 2, records: 7),
         ]
         recount.invalid = 4
+        recount.valid = [0: 3, 1: 4]
         return recount
     }
 
@@ -26,9 +27,11 @@ final class CountsRebuildTests: XCTestCase {
         XCTAssertEqual(
             batch.offsets,
             [
-                SourcePartition(topic: "message", partition: 0): .init(expected: nil, next: 4, logID: "topic-id"),
-                SourcePartition(topic: "message", partition: 1): .init(expected: nil, next: 9, logID: "topic-id"),
-            ])
+                SourcePartition(topic: "message", partition: 0): .init(
+                    expected: nil, next: 4, logID: "topic-id", counted: 3),
+                SourcePartition(topic: "message", partition: 1): .init(
+                    expected: nil, next: 9, logID: "topic-id", counted: 4),
+            ], "each partition's valid events are its exact counted total")
     }
 
     func testAnInMemoryDatabaseIsReplacedWholeAndItsRewriteLockHasOneHolder() throws {
@@ -74,11 +77,14 @@ final class CountsRebuildTests: XCTestCase {
         lock.release()
         XCTAssertEqual(try files.snapshot().counts, ["soup": 5, "taco": 2])
         XCTAssertEqual(try files.storedOffsets(group: "counts", topic: "message"), [0: 4, 1: 9])
+        XCTAssertEqual(try files.snapshot().offsets.map(\.counted), [3, 4], "the rebuild writes exact totals")
 
         let reopened = try SQLiteCountStore(configuration: configuration)
         defer { try? reopened.close() }
         XCTAssertEqual(try reopened.storedOffsets(for: [p0]), [p0: 4], "the pair proves it belongs together")
-        try reopened.commit(CountBatch(deltas: ["soup": 1], offsets: [p0: .init(expected: 4, next: 5)], eventCount: 1))
+        try reopened.commit(
+            CountBatch(deltas: ["soup": 1], offsets: [p0: .init(expected: 4, next: 5, counted: 1)], eventCount: 1))
         XCTAssertEqual(try files.snapshot().counts, ["soup": 6, "taco": 2])
+        XCTAssertEqual(try files.snapshot().offsets.map(\.counted), [4, 4])
     }
 }

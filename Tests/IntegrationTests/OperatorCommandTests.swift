@@ -73,6 +73,36 @@ final class OperatorCommandTests: XCTestCase {
         XCTAssertTrue(different.output.contains("audit: different: 1 categories differ"), different.output)
     }
 
+    func testAuditNamesThePartitionWhoseStoredOffsetWasMovedBackWithItsCountedTotal() throws {
+        let (harness, _) = try counted("moved", 400)
+        let equal = try foodcount(harness, ["audit"])
+        XCTAssertEqual(equal.status, 0, equal.output)
+        XCTAssertFalse(equal.output.contains("partition 0:"), "equal totals add no line: \(equal.output)")
+        let stored = try SQLiteInspector.query(
+            harness.consumerDatabase, "SELECT next_offset, counted FROM consumer_offsets WHERE partition = 0")
+        XCTAssertEqual(stored.count, 1)
+        let (next, total) = try XCTUnwrap(
+            stored.first.flatMap { row -> (Int, Int)? in
+                let fields = row.split(separator: "|").compactMap { Int($0) }
+                return fields.count == 2 ? (fields[0], fields[1]) : nil
+            }, "\(stored)")
+        XCTAssertEqual(next, total, "every produced event is valid: the total is the offset")
+        XCTAssertGreaterThan(next, 100)
+
+        // Behind the pipeline's back: partition 0's stored offset goes back 100 records, its total stays.
+        _ = try SQLiteInspector.query(
+            harness.consumerDatabase,
+            "UPDATE consumer_offsets SET next_offset = next_offset - 100 WHERE partition = 0")
+        let moved = try foodcount(harness, ["audit"])
+        XCTAssertEqual(moved.status, 1, moved.output)
+        XCTAssertTrue(
+            moved.output.contains(
+                "partition 0: offset \(next - 100) but \(total) counted (the log holds \(next - 100) valid events before offset \(next - 100))"
+            ), moved.output)
+        XCTAssertFalse(moved.output.contains("partition 1:"), "partition 1 agrees: \(moved.output)")
+        XCTAssertTrue(moved.output.contains("1 partitions' counted totals differ"), moved.output)
+    }
+
     func testRebuildRecountsFromTheLogWhileTheAPIAnswersAndIsTheWayOutOfARefusal() async throws {
         let (harness, expected) = try counted("rebuild", 700)
         let api = try APIServer(existingDatabase: harness.database)

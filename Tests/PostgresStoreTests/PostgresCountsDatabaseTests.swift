@@ -30,13 +30,16 @@ final class PostgresCountsDatabaseTests: XCTestCase {
         let store = try PostgresCountStore(configuration: configuration(database))
         try store.commit(
             CountBatch(
-                deltas: ["soup": 3, "caf\u{E9}": 1], offsets: [p0: .init(expected: nil, next: 5, logID: "id")],
+                deltas: ["soup": 3, "caf\u{E9}": 1],
+                offsets: [p0: .init(expected: nil, next: 5, logID: "id", counted: 4)],
                 eventCount: 5))
         store.close()
         try database.execute(#"INSERT INTO food_counts (category, count) VALUES (U&'cafe\0301', 1)"#)
         let snapshot = try operator_.snapshot()
         XCTAssertEqual(snapshot.counts, ["soup": 3, "café": 2], "canonically equal spellings are one category")
-        XCTAssertEqual(snapshot.offsets, [.init(group: "counts", partition: p0, next: 5, topicID: "id")])
+        XCTAssertEqual(
+            snapshot.offsets, [.init(group: "counts", partition: p0, next: 5, topicID: "id", counted: 4)],
+            "the partition's counted total is read with its offset")
         XCTAssertEqual(snapshot.storedOffsets(group: "counts", topic: "message"), [0: 5])
     }
 

@@ -17,6 +17,8 @@ public struct BatchAggregator: Sendable {
         public var nextOffset: Int64
         /// How many records were seen, counted or not.
         public var records: Int = 0
+        /// How many of them were counted: the partition's ``CountBatch/OffsetAdvance/counted``.
+        public var counted: Int64 = 0
         /// Whether the partition was moved without reading (``move(_:to:)``): its offset is stored even
         /// without records.
         public var moved = false
@@ -146,7 +148,7 @@ public struct BatchAggregator: Sendable {
             guard let state = partitions.removeValue(forKey: partition) else { continue }
             if state.moved { movedCount -= 1 }
             recordCount -= state.records
-            countedCount -= Int(state.counts.values.reduce(0, +))
+            countedCount -= Int(state.counted)
         }
     }
 
@@ -162,6 +164,7 @@ public struct BatchAggregator: Sendable {
             if partitions[partition] == nil, old.moved { movedCount += 1 }
             for (number, count) in old.counts where count != 0 { current.add(count, to: numbers[number]) }
             current.records += old.records
+            current.counted += old.counted
             partitions[partition] = current
         }
         recordCount += earlier.recordCount
@@ -183,7 +186,8 @@ public struct BatchAggregator: Sendable {
         for (partition, state) in partitions {
             batch.offsets[partition] = CountBatch.OffsetAdvance(
                 expected: expected[partition] ?? nil, next: state.nextOffset, logID: logIDs[partition],
-                expectedLogID: expectedLogIDs[partition], expectedVersion: expectedVersions[partition])
+                expectedLogID: expectedLogIDs[partition], expectedVersion: expectedVersions[partition],
+                counted: state.counted)
         }
         return batch
     }
@@ -219,6 +223,7 @@ extension BatchAggregator.PartitionState {
     fileprivate mutating func add(_ times: Int, to number: Int, last offset: Int64) {
         add(Int64(times), to: number)
         records += times
+        counted += Int64(times)
         nextOffset = offset + 1  // the latest record wins, so a log reset moves the offset back
     }
 

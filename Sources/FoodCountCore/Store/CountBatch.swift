@@ -18,17 +18,23 @@ public struct CountBatch: Sendable, Equatable {
         /// keeps it with the offset, so that a recreated log is told from an old figure (`nil` keeps the
         /// stored one).
         public var logID: String?
+        /// How many valid events of the partition the batch counts into the category counts (invalid and
+        /// dead-lettered records are not among them). The store adds it to the partition's counted total
+        /// (``StoredPosition/counted``) in the same transaction as the offset, so that the total always says
+        /// how many of the partition's events the counts hold.
+        public var counted: Int64
 
         /// Creates an advance.
         public init(
             expected: Int64?, next: Int64, logID: String? = nil, expectedLogID: String? = nil,
-            expectedVersion: Int64? = nil
+            expectedVersion: Int64? = nil, counted: Int64 = 0
         ) {
             self.expected = expected
             self.next = next
             self.logID = logID
             self.expectedLogID = expectedLogID
             self.expectedVersion = expectedVersion
+            self.counted = counted
         }
 
         /// Whether a store holding `stored` (`nil`: nothing) is where this advance expects it: the same offset,

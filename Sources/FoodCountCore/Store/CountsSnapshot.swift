@@ -11,6 +11,9 @@ public struct CountsSnapshot: Sendable {
         public var next: Int64
         /// The topic ID the offset belongs to, when stored.
         public var topicID: String?
+        /// How many valid events of the partition the counts hold (``StoredPosition/counted``), read with the
+        /// counts; `nil` when unknown (counted before the store kept totals).
+        public var counted: Int64?
 
         /// Creates a row.
         /// - Parameters:
@@ -18,11 +21,13 @@ public struct CountsSnapshot: Sendable {
         ///   - partition: The partition.
         ///   - next: The next offset to read.
         ///   - topicID: The topic ID the offset belongs to.
-        public init(group: String, partition: SourcePartition, next: Int64, topicID: String?) {
+        ///   - counted: The partition's counted total, when known.
+        public init(group: String, partition: SourcePartition, next: Int64, topicID: String?, counted: Int64? = nil) {
             self.group = group
             self.partition = partition
             self.next = next
             self.topicID = topicID
+            self.counted = counted
         }
     }
 

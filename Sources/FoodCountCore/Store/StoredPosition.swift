@@ -9,11 +9,17 @@ public struct StoredPosition: Sendable, Hashable {
     /// of a member that slept through a move back (a truncated log) is refused even where offsets match.
     /// `nil` for a store that keeps none.
     public var version: Int64?
+    /// How many valid events of the partition the counts hold: the sum of every committed batch's
+    /// ``CountBatch/OffsetAdvance/counted``, kept beside the offset in the same transaction. `nil` when unknown:
+    /// a store that keeps no totals, or a partition counted before its store kept them (a total once unknown
+    /// stays unknown until a rebuild writes an exact one).
+    public var counted: Int64?
 
     /// Creates a stored position.
-    public init(next: Int64, logID: String? = nil, version: Int64? = nil) {
+    public init(next: Int64, logID: String? = nil, version: Int64? = nil, counted: Int64? = nil) {
         self.next = next
         self.logID = logID
         self.version = version
+        self.counted = counted
     }
 }

@@ -43,6 +43,7 @@ final class SimulatedCountStore: CountStore, @unchecked Sendable {
         try inner.commit(batch)
         world.ledger.committed(batch, by: source, member: member, broker: world.broker, previousLogIDs: previous)
         world.ledger.check(counts: inner.currentCounts, step: world.step)
+        world.ledger.check(totals: inner.database.countedTotals(of: inner.group), step: world.step)
         if unknown { throw Self.unknownOutcome }  // written
     }
 

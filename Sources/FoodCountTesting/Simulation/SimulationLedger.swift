@@ -1,8 +1,9 @@
 import FoodCountCore
 
 /// What the simulation knows was counted, record by record, and the invariant it checks after every commit:
-/// the store's counts are exactly the categories of the records counted, no record is counted twice, and no
-/// record is skipped unless retention removed it and the pipeline said so.
+/// the store's counts are exactly the categories of the records counted, each partition's stored counted
+/// total is exactly the valid records counted from it, no record is counted twice, and no record is skipped
+/// unless retention removed it and the pipeline said so.
 ///
 /// A commit moves a partition's stored offset from the batch's `expected` to its `next`; the records it
 /// counted are those the committing member's source delivered at those offsets (``SimulatedEventSource``
@@ -10,6 +11,8 @@ import FoodCountCore
 final class SimulationLedger {
     private(set) var counted = Set<Int32>()
     private(set) var expected: [String: Int64] = [:]
+    /// The valid records counted per partition: what its stored counted total must be.
+    private(set) var expectedTotals: [SourcePartition: Int64] = [:]
     /// Ranges of partitions (by generation) the pipelines reported as removed before they were counted.
     private(set) var skips: [(partition: Int32, generation: Int, from: Int64, to: Int64)] = []
     private(set) var violations: [String] = []
@@ -61,6 +64,7 @@ final class SimulationLedger {
                 }
                 if let category = record.category {
                     expected[SimulatedRun.categories[Int(category)], default: 0] += 1
+                    expectedTotals[partition, default: 0] += 1
                 }
             }
         }
@@ -71,6 +75,17 @@ final class SimulationLedger {
         for offset in from..<to where !wasSkipped(partition.partition, generation: generation, offset: offset) {
             return violate("member \(member) skipped \(partition) at \(offset) without reporting it")
         }
+    }
+
+    /// Compares the store's counted totals (`StoredPosition.counted`) with the valid records counted per
+    /// partition: a total is what the counts hold of its partition, whatever moves its offset went through.
+    func check(totals: [SourcePartition: Int64], step: Int) {
+        let stored = totals.filter { $0.value != 0 }
+        let expected = expectedTotals.filter { $0.value != 0 }
+        guard stored != expected else { return }
+        violate(
+            "after step \(step): the store's counted totals are \(stored.sorted { $0.key < $1.key }), but the records counted make \(expected.sorted { $0.key < $1.key })"
+        )
     }
 
     /// Compares the store's counts with the records counted.

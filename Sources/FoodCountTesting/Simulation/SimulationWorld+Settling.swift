@@ -62,5 +62,6 @@ extension SimulationWorld {
             }
         }
         ledger.check(counts: database.counts, step: step)
+        ledger.check(totals: database.countedTotals(of: database.ownerGroup ?? "g1"), step: step)
     }
 }
