@@ -184,6 +184,20 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: database), "check-config counts nothing, creates nothing")
     }
 
+    func testAPasswordInTheDatabaseFlagIsLeftOutOfTheLogsAndWarnedAbout() throws {
+        let password = "pw-\(UUID().uuidString)"
+        for program in ["consumer", "foodcount"] {
+            let arguments = program == "consumer" ? [] : ["offsets", "show"]
+            let result = try run(
+                program, ["LOG_LEVEL": "warning"],
+                arguments + ["--database", "postgres://counter:\(password)@127.0.0.1:\(try EmbeddedBroker.freePort())/c"])
+            XCTAssertNotEqual(result.status, 0, result.output)
+            XCTAssertFalse(result.output.contains(password), "\(program) shows the password: \(result.output)")
+            XCTAssertTrue(result.output.contains("postgres://counter@127.0.0.1"), result.output)
+            XCTAssertTrue(result.output.contains("DATABASE_URL_FILE"), "\(program) warns: \(result.output)")
+        }
+    }
+
     func testSecretsNeverAppearInHelpLogsOrMetrics() throws {
         let password = "pa55-\(UUID().uuidString)"
         let directory = try TestEnvironment.temporaryDirectory("secrets")
@@ -203,7 +217,13 @@ final class ConfigurationTests: XCTestCase {
         defer { consumer.signal(SIGKILL) }
         _ = eventually(timeout: 15) { !consumer.isRunning }
         let metrics = try? ChildProcess.run("/usr/bin/curl", ["-s", "http://127.0.0.1:\(port)/metrics"]).output
-        let help = try run("consumer", [:], ["--help"]).output + (try run("datafeed", [:], ["--help"]).output)
+        var help = ""
+        for (program, arguments) in [
+            ("consumer", ["--help"]), ("consumer", ["check-config", "--help"]), ("datafeed", ["--help"]),
+            ("api", ["--help"]), ("foodcount", ["offsets", "reset", "--help"]), ("foodcount", ["audit", "--help"]),
+        ] {
+            help += try run(program, ["KAFKA_SASL_PASSWORD_FILE": secretFile.path], arguments).output
+        }
         for (name, text) in [("log", consumer.output), ("metrics", metrics ?? ""), ("--help", help)] {
             XCTAssertFalse(text.contains(password), "the password shows in the \(name)")
         }
