@@ -12,7 +12,8 @@ enum APIRoutes {
     > {
         let router = Router(options: .autoGenerateHeadEndpoints)
         let cache = CountsBodyCache()
-        router.add(middleware: LogRequestsMiddleware(.info))
+        // Debug, not info: the page at `/` polls every second (docs/observability.md, "Logs").
+        router.add(middleware: LogRequestsMiddleware(.debug))
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: JSONErrorMiddleware())
         router.get("/") { _, _ -> Response in

@@ -13,13 +13,30 @@ import XCTest
 /// database and `APIConformanceTests` the running program against `docs/openapi.yaml`.
 final class APIRoutesTests: XCTestCase {
     private func withAPI(
-        _ reader: FakeCountReader,
+        _ reader: FakeCountReader, logger: Logger? = nil,
         _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let router = APIRoutes.router(
             reader: reader, exporter: MetricsExporter(registry: PrometheusCollectorRegistry()),
             logger: Logger(label: "test"))
-        try await Application(router: router).test(.router, body)
+        try await Application(router: router, logger: logger).test(.router, body)
+    }
+
+    func testRequestsAreLoggedAtDebugSoAnInfoLoggerRecordsNoLinePerRequest() async throws {
+        let lines = CapturedLogLines()
+        var info = Logger(label: "test") { _ in CapturingLogHandler(lines: lines) }
+        info.logLevel = .info
+        try await withAPI(FakeCountReader(["soup": 3]), logger: info) { client in
+            for _ in 0..<3 { _ = try await client.execute(uri: "/aggregated", method: .get) }
+        }
+        XCTAssertEqual(lines.messages, [], "no line per request at info")
+
+        var debug = Logger(label: "test") { _ in CapturingLogHandler(lines: lines) }
+        debug.logLevel = .debug
+        try await withAPI(FakeCountReader(["soup": 3]), logger: debug) { client in
+            for _ in 0..<3 { _ = try await client.execute(uri: "/aggregated", method: .get) }
+        }
+        XCTAssertEqual(lines.messages.filter { $0 == "debug Request" }.count, 3, "\(lines.messages)")
     }
 
     func testTheEntityTagAnswers304UntilTheCountsChange() async throws {
@@ -233,5 +250,28 @@ private final class FakeCountReader: CountReader {
         let (counts, version, failure) = state.withLock { $0 }
         if let failure { throw failure }
         return (counts, "v\(version)")
+    }
+}
+
+/// The lines a logger wrote, as `level message`.
+private final class CapturedLogLines: Sendable {
+    private let lines = Mutex<[String]>([])
+    var messages: [String] { lines.withLock { $0 } }
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+}
+
+/// A log handler that keeps every line it is given, at or above its level.
+private struct CapturingLogHandler: LogHandler {
+    let lines: CapturedLogLines
+    var logLevel: Logger.Level = .trace
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        lines.append("\(event.level) \(event.message)")
     }
 }
