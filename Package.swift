@@ -203,7 +203,7 @@ let package = Package(
         .testTarget(
             name: "HTTPRoutesTests",
             dependencies: [
-                "consumer", "api", "FoodCountCore", "FoodCountObservability",
+                "consumer", "api", "FoodCountCore", "FoodCountObservability", "FoodCountSettings",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -30,6 +30,13 @@ struct APICommand: AsyncParsableCommand {
     )
     var database: String?
 
+    @Option(
+        name: .customLong("cors-origin"),
+        help: ArgumentHelp(
+            "A browser origin allowed to read the API from another site, such as https://dash.example.com, or * for any; repeatable (env CORS_ORIGINS, comma-separated; default none: no CORS).",
+            valueName: "origin"))
+    var corsOrigins: [String] = []
+
     @OptionGroup var logging: LoggingOptions
 
     static let defaultHost = "0.0.0.0"
@@ -40,6 +47,7 @@ struct APICommand: AsyncParsableCommand {
         let host: String
         let port: Int
         let database: DatabaseSetting
+        let cors: CORSOrigins
         do {
             let settings = try Settings()
             let (format, level) = try logging.resolve(settings, defaultLevel: .info)
@@ -47,6 +55,7 @@ struct APICommand: AsyncParsableCommand {
             host = settings.text(flag: self.host, "HOST", default: Self.defaultHost)
             port = try settings.int(flag: self.port, "--port", "PORT", in: 1...65_535, default: Self.defaultPort)
             database = try settings.database(flag: self.database, default: Self.defaultDatabase)
+            cors = try CORSOrigins.resolve(flags: corsOrigins, settings: settings)
         } catch {
             FileHandle.standardError.write(Data("api: error: \(error)\n".utf8))
             throw ExitCode(2)
@@ -60,12 +69,16 @@ struct APICommand: AsyncParsableCommand {
             case .postgres(let location): PostgresCountReader(location: location, logger: logger)
             }
         let app = Application(
-            router: APIRoutes.router(reader: reader, exporter: exporter, logger: logger),
+            router: APIRoutes.router(reader: reader, exporter: exporter, logger: logger, cors: cors),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "foodcount-api"),
             logger: logger
         )
         logger.info(
-            "serving counts", metadata: ["address": "http://\(host):\(port)/aggregated", "database": "\(database)"])
+            "serving counts",
+            metadata: [
+                "address": "http://\(host):\(port)/aggregated", "database": "\(database)",
+                "cors_origins": "\(cors.allowsAll ? "*" : cors.origins.joined(separator: ","))",
+            ])
         try await app.runService()
     }
 }
