@@ -15,7 +15,8 @@ struct APICommand: AsyncParsableCommand {
         commandName: "api",
         abstract: "Serves the food counts as JSON at GET /aggregated.",
         discussion: "Every option can also be set by the environment variable named in its help.",
-        version: BuildInfo.description
+        version: BuildInfo.description,
+        subcommands: [APIProbe.self]
     )
 
     @Option(help: "Address to listen on (env HOST; default \(Self.defaultHost)).")

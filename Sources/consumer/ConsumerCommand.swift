@@ -22,7 +22,8 @@ struct ConsumerCommand: AsyncParsableCommand {
             Runs until SIGTERM or SIGINT, then flushes, commits, leaves the group and exits 0.
             Every option can also be set by the environment variable named in its help.
             """,
-        version: BuildInfo.description
+        version: BuildInfo.description,
+        subcommands: [ConsumerProbe.self]
     )
 
     @OptionGroup var options: ConsumerOptions
