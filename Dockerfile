@@ -101,8 +101,14 @@ ENV SWIFT_BACKTRACE=enable=yes,sanitize=yes,threads=all,images=all,interactive=n
 WORKDIR /app
 USER 10001:10001
 
-# api's default PORT.
-EXPOSE 8080
+# api's default PORT, and the consumer's METRICS_PORT (/metrics, /livez, /readyz).
+EXPOSE 8080 8081
+
+# The default command is the consumer, so the image's health check asks it: `consumer probe` sends
+# GET /readyz to 127.0.0.1 on METRICS_PORT (8081) and exits 0 on 2xx, 1 otherwise (no curl or wget in this
+# image; docs/deployment.md, "Health checks"). Run as the api, override it (`--health-cmd "api probe"`, or
+# compose's `healthcheck:`); docker-compose.yml does, and disables it for the datafeed and one-shot services.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 CMD ["consumer", "probe"]
 
 # No ENTRYPOINT: the command names the executable (consumer, datafeed or api) and its flags.
 CMD ["consumer"]

@@ -203,10 +203,11 @@ let package = Package(
         .testTarget(
             name: "HTTPRoutesTests",
             dependencies: [
-                "consumer", "api", "FoodCountCore", "FoodCountObservability",
+                "consumer", "api", "FoodCountCore", "FoodCountObservability", "FoodCountSettings",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSettings

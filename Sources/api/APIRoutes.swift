@@ -7,13 +7,21 @@ import Logging
 /// The API's routes: `GET /aggregated`, the page at `/`, `/openapi.yaml`, `/livez`, `/readyz` and `/metrics`.
 /// Every GET route answers HEAD too. `docs/openapi.yaml` describes them all.
 enum APIRoutes {
-    static func router(reader: any CountReader, exporter: MetricsExporter, logger: Logger) -> Router<
-        BasicRequestContext
-    > {
+    /// - Parameters:
+    ///   - reader: Reads the counts.
+    ///   - exporter: Renders `/metrics`.
+    ///   - logger: For what goes wrong while answering.
+    ///   - cors: The browser origins allowed to read the API from another site; none by default.
+    static func router(
+        reader: any CountReader, exporter: MetricsExporter, logger: Logger, cors: CORSOrigins = .none
+    ) -> Router<BasicRequestContext> {
         let router = Router(options: .autoGenerateHeadEndpoints)
         let cache = CountsBodyCache()
-        router.add(middleware: LogRequestsMiddleware(.info))
+        // Debug, not info: the page at `/` polls every second (docs/observability.md, "Logs").
+        router.add(middleware: LogRequestsMiddleware(.debug))
         router.add(middleware: MetricsMiddleware())
+        // Before the JSON errors, which turn an OPTIONS preflight into 405.
+        if !cors.isEmpty { router.add(middleware: AllowedOriginsMiddleware(cors)) }
         router.add(middleware: JSONErrorMiddleware())
         router.get("/") { _, _ -> Response in
             text(CountsPage.html, contentType: "text/html; charset=utf-8")

@@ -23,7 +23,7 @@ struct ConsumerCommand: AsyncParsableCommand {
             Every option can also be set by the environment variable named in its help.
             """,
         version: BuildInfo.description,
-        subcommands: [ConsumerCheckConfig.self]
+        subcommands: [ConsumerCheckConfig.self, ConsumerProbe.self]
     )
 
     @OptionGroup var options: ConsumerOptions

@@ -1,7 +1,8 @@
 import FoodCountObservability
 import Hummingbird
 
-/// The consumer's HTTP endpoints: `/metrics`, `/livez`, `/readyz`.
+/// The consumer's HTTP endpoints: `/metrics`, `/livez`, `/readyz`. Every request is counted and timed in the same
+/// `hb_*` and `http_server_*` metrics as the api's (`docs/observability.md`).
 enum ConsumerHTTP {
     /// The routes.
     /// - Parameters:
@@ -12,6 +13,7 @@ enum ConsumerHTTP {
         readiness: @escaping @Sendable () -> Readiness.Report
     ) -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: MetricsMiddleware())
         router.get("/metrics") { _, _ -> Response in
             _ = readiness()  // refreshes foodcount_ready
             return .prometheus(exporter.render())

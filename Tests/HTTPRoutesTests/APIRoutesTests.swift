@@ -7,19 +7,132 @@ import Synchronization
 import XCTest
 
 @testable import FoodCountObservability
+@testable import FoodCountSettings
 @testable import api
 
 /// The API's routes in process, over a fake reader; `APIFeatureTests` checks the entity tag of the real
 /// database and `APIConformanceTests` the running program against `docs/openapi.yaml`.
 final class APIRoutesTests: XCTestCase {
     private func withAPI(
-        _ reader: FakeCountReader,
+        _ reader: FakeCountReader, cors: CORSOrigins = .none, logger: Logger? = nil,
         _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let router = APIRoutes.router(
             reader: reader, exporter: MetricsExporter(registry: PrometheusCollectorRegistry()),
-            logger: Logger(label: "test"))
-        try await Application(router: router).test(.router, body)
+            logger: Logger(label: "test"), cors: cors)
+        try await Application(router: router, logger: logger).test(.router, body)
+    }
+
+    func testNoCORSHeadersByDefault() async throws {
+        try await withAPI(FakeCountReader(["soup": 3])) { client in
+            let get = try await client.execute(
+                uri: "/aggregated", method: .get, headers: [.origin: "https://dash.example.com"])
+            XCTAssertEqual(get.status, .ok)
+            XCTAssertNil(get.headers[.accessControlAllowOrigin])
+            let preflight = try await client.execute(
+                uri: "/aggregated", method: .options,
+                headers: [.origin: "https://dash.example.com", .accessControlRequestMethod: "GET"])
+            XCTAssertEqual(preflight.status, .methodNotAllowed, "OPTIONS is not served without CORS")
+            XCTAssertNil(preflight.headers[.accessControlAllowOrigin])
+            XCTAssertNil(preflight.headers[.accessControlAllowMethods])
+        }
+    }
+
+    func testAnAllowedOriginGetsCORSHeadersOnGetAndPreflightAndAForeignOneDoesNot() async throws {
+        let cors = try CORSOrigins.parse(["https://dash.example.com", "http://localhost:3000"], named: "CORS_ORIGINS")
+        try await withAPI(FakeCountReader(["soup": 3]), cors: cors) { client in
+            let get = try await client.execute(
+                uri: "/aggregated", method: .get, headers: [.origin: "https://dash.example.com"])
+            XCTAssertEqual(get.status, .ok)
+            XCTAssertEqual(String(buffer: get.body), #"{"soup":3}"# + "\n")
+            XCTAssertEqual(get.headers[.accessControlAllowOrigin], "https://dash.example.com")
+            XCTAssertEqual(get.headers[.accessControlExposeHeaders], nil, "not on a simple request's answer")
+            XCTAssertTrue(get.headers[values: .vary].contains("Origin"), "\(get.headers)")
+
+            let preflight = try await client.execute(
+                uri: "/aggregated", method: .options,
+                headers: [.origin: "http://localhost:3000", .accessControlRequestMethod: "GET"])
+            XCTAssertEqual(preflight.status, .noContent)
+            XCTAssertEqual(preflight.headers[.accessControlAllowOrigin], "http://localhost:3000")
+            XCTAssertEqual(preflight.headers[.accessControlAllowMethods], "GET, HEAD, OPTIONS")
+            XCTAssertEqual(preflight.headers[.accessControlMaxAge], "600")
+
+            let foreign = try await client.execute(
+                uri: "/aggregated", method: .get, headers: [.origin: "https://evil.example.com"])
+            XCTAssertEqual(foreign.status, .ok)
+            XCTAssertNil(foreign.headers[.accessControlAllowOrigin])
+            XCTAssertTrue(foreign.headers[values: .vary].contains("Origin"), "a cache keeps the two apart")
+            let foreignPreflight = try await client.execute(
+                uri: "/aggregated", method: .options,
+                headers: [.origin: "https://evil.example.com", .accessControlRequestMethod: "GET"])
+            XCTAssertEqual(foreignPreflight.status, .methodNotAllowed)
+            XCTAssertNil(foreignPreflight.headers[.accessControlAllowOrigin])
+            XCTAssertNil(foreignPreflight.headers[.accessControlAllowMethods])
+            let noOrigin = try await client.execute(uri: "/aggregated", method: .get)
+            XCTAssertNil(noOrigin.headers[.accessControlAllowOrigin])
+        }
+    }
+
+    func testTheWildcardAllowsEveryOriginWithAStar() async throws {
+        let cors = try CORSOrigins.parse(["*"], named: "--cors-origin")
+        try await withAPI(FakeCountReader(["soup": 3]), cors: cors) { client in
+            let get = try await client.execute(
+                uri: "/aggregated", method: .get, headers: [.origin: "https://any.example"])
+            XCTAssertEqual(get.headers[.accessControlAllowOrigin], "*")
+        }
+    }
+
+    func testCORSOriginsAreExactOriginsOrAStarAndAnythingElseIsRefusedNamingTheSetting() throws {
+        XCTAssertEqual(
+            try CORSOrigins.parse(
+                [" https://Dash.Example.com ", "http://127.0.0.1:8080", "http://[::1]:3000"], named: "X"
+            )
+            .origins,
+            ["https://dash.example.com", "http://127.0.0.1:8080", "http://[::1]:3000"])
+        XCTAssertTrue(try CORSOrigins.parse(["*"], named: "X").allowsAll)
+        for bad in [
+            "dash.example.com", "https://dash.example.com/", "https://dash.example.com/api", "https://",
+            "*.example.com",
+            "https://dash.example.com:0", "https://dash.example.com:99999", "https://user@dash.example.com",
+            "https://dash.example.com?x=1", "",
+        ] {
+            XCTAssertThrowsError(try CORSOrigins.parse([bad], named: "CORS_ORIGINS"), bad) { error in
+                XCTAssertEqual(
+                    "\(error)",
+                    "CORS_ORIGINS=\(bad) is not valid: expected \(CORSOrigins.expected)")
+            }
+        }
+        XCTAssertThrowsError(try CORSOrigins.parse(["*", "https://a.example"], named: "--cors-origin")) { error in
+            XCTAssertEqual((error as? SettingError)?.variable, "--cors-origin")
+        }
+        let environment = try Settings(environment: ["CORS_ORIGINS": "https://a.example, http://b.example:8080"])
+        XCTAssertEqual(
+            try CORSOrigins.resolve(flags: [], settings: environment).origins,
+            ["https://a.example", "http://b.example:8080"])
+        XCTAssertEqual(
+            try CORSOrigins.resolve(flags: ["https://c.example"], settings: environment).origins, ["https://c.example"],
+            "the flags win")
+        XCTAssertEqual(try CORSOrigins.resolve(flags: [], settings: Settings(environment: [:])), .none)
+        XCTAssertEqual(try CORSOrigins.resolve(flags: [], settings: Settings(environment: ["CORS_ORIGINS": ""])), .none)
+        XCTAssertThrowsError(
+            try CORSOrigins.resolve(flags: [], settings: Settings(environment: ["CORS_ORIGINS": "https://a.example,"])))
+    }
+
+    func testRequestsAreLoggedAtDebugSoAnInfoLoggerRecordsNoLinePerRequest() async throws {
+        let lines = CapturedLogLines()
+        var info = Logger(label: "test") { _ in CapturingLogHandler(lines: lines) }
+        info.logLevel = .info
+        try await withAPI(FakeCountReader(["soup": 3]), logger: info) { client in
+            for _ in 0..<3 { _ = try await client.execute(uri: "/aggregated", method: .get) }
+        }
+        XCTAssertEqual(lines.messages, [], "no line per request at info")
+
+        var debug = Logger(label: "test") { _ in CapturingLogHandler(lines: lines) }
+        debug.logLevel = .debug
+        try await withAPI(FakeCountReader(["soup": 3]), logger: debug) { client in
+            for _ in 0..<3 { _ = try await client.execute(uri: "/aggregated", method: .get) }
+        }
+        XCTAssertEqual(lines.messages.filter { $0 == "debug Request" }.count, 3, "\(lines.messages)")
     }
 
     func testTheEntityTagAnswers304UntilTheCountsChange() async throws {
@@ -233,5 +346,28 @@ private final class FakeCountReader: CountReader {
         let (counts, version, failure) = state.withLock { $0 }
         if let failure { throw failure }
         return (counts, "v\(version)")
+    }
+}
+
+/// The lines a logger wrote, as `level message`.
+private final class CapturedLogLines: Sendable {
+    private let lines = Mutex<[String]>([])
+    var messages: [String] { lines.withLock { $0 } }
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+}
+
+/// A log handler that keeps every line it is given, at or above its level.
+private struct CapturingLogHandler: LogHandler {
+    let lines: CapturedLogLines
+    var logLevel: Logger.Level = .trace
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        lines.append("\(event.level) \(event.message)")
     }
 }

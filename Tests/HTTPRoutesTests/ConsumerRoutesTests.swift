@@ -1,6 +1,7 @@
 import FoodCountCore
 import Hummingbird
 import HummingbirdTesting
+import Metrics
 import Prometheus
 import Synchronization
 import XCTest
@@ -61,6 +62,28 @@ final class ConsumerRoutesTests: XCTestCase {
             XCTAssertTrue(text.contains("\nfoodcount_ready 1"), text)
         }
         XCTAssertEqual(box.evaluations.load(ordering: .relaxed), 1, "a scrape evaluates readiness once")
+    }
+
+    func testRequestsAreCountedAndTimedInTheHTTPServerMetricsLikeTheAPIs() async throws {
+        // Hummingbird's metrics go to swift-metrics' factory: the task's own here, not the process's.
+        let registry = PrometheusCollectorRegistry()
+        let exporter = MetricsExporter(registry: registry)
+        try await withMetricsFactory(MetricsExporter.makeFactory(registry: registry)) {
+            let app = Application(router: ConsumerHTTP.router(exporter: exporter) { Readiness.Report(failing: []) })
+            try await app.test(.router) { client in
+                let readyz = try await client.execute(uri: "/readyz", method: .get)
+                XCTAssertEqual(readyz.status, .ok)
+                let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+                for line in [
+                    #"hb_requests_total{http_route="/readyz",http_request_method="GET",http_response_status_code="200"} 1"#,
+                    #"http_server_request_duration_seconds_count{http_route="/readyz",http_request_method="GET",http_response_status_code="200"} 1"#,
+                    "# HELP hb_requests_total \(MetricDefinition.named("hb_requests_total")?.help ?? "?")\n",
+                    "# TYPE http_server_active_requests gauge\n",
+                ] {
+                    XCTAssertTrue(text.contains(line), "\(line) is missing from:\n\(text)")
+                }
+            }
+        }
     }
 
     func testReadinessPutsTheKafkaChecksRightAfterThePipelinesRunningCheck() {

@@ -52,6 +52,19 @@ final class ConfigurationTests: XCTestCase {
             "datafeed: error: DATAFEED_CATEGORIES=1000001 is not valid: expected an integer from 0 to 1000000")
     }
 
+    func testABadCORSOriginStopsTheAPINamingTheSetting() throws {
+        let expected =
+            "a comma-separated list of origins such as https://dash.example.com (scheme://host[:port], no path), or *"
+        try assertRefused(
+            "api", ["CORS_ORIGINS": "https://ok.example,dash.example.com"],
+            "api: error: CORS_ORIGINS=dash.example.com is not valid: expected \(expected)")
+        let flag = try run("api", [:], ["--cors-origin", "https://dash.example.com/counts"])
+        XCTAssertEqual(flag.status, 2, flag.output)
+        XCTAssertEqual(
+            flag.output,
+            "api: error: --cors-origin=https://dash.example.com/counts is not valid: expected \(expected)\n")
+    }
+
     func testTheConsumersPortHasItsOwnNameAndPORTIsADeprecatedFallback() throws {
         let broker = try TestEnvironment.broker
         let metricsPort = try EmbeddedBroker.freePort()

@@ -194,6 +194,12 @@ public enum SettingCatalog {
     public static let port = Setting<Int>.integer(
         "PORT", flag: "port", "Port to listen on", programs: [.api], in: 1...65_535, default: 8_080)
 
+    /// `CORS_ORIGINS` (`--cors-origin`, repeatable): parsed by the api (`CORSOrigins`).
+    public static let corsOrigins = Setting<String>.optionalText(
+        "CORS_ORIGINS", flag: "cors-origin",
+        "A browser origin allowed to read the API from another site, such as https://dash.example.com, or * for any; repeatable (env: comma-separated)",
+        programs: [.api], shown: "none: no CORS")
+
     // MARK: Every program
 
     /// `LOG_FORMAT`.
@@ -214,7 +220,7 @@ public enum SettingCatalog {
         saslUsername, saslPassword, kafkaProperties, group, databasePath, databaseURL, consumerDatabase,
         metricsPort, port, host, deadLetterTopic, errorTolerance, retryBudget, statisticsInterval, lagInterval,
         progressInterval, batchSize, batchDelay, batchIdle, sessionTimeout, offsetReset, shutdownTimeout, onNewLog,
-        createTopics, topicPartitions, rate, count, deliveryTimeout, categories, logFormat, logLevel,
+        createTopics, topicPartitions, rate, count, deliveryTimeout, categories, corsOrigins, logFormat, logLevel,
     ]
 
     /// The settings `program` reads.
