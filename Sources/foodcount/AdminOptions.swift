@@ -9,6 +9,7 @@ import KafkaClient
 import Logging
 import PostgresStore
 import SQLiteStore
+import Synchronization
 
 /// What every command needs: the Kafka cluster and topic, the consumer group, and the counts (SQLite or PostgreSQL).
 struct AdminOptions: ParsableArguments {
@@ -58,7 +59,10 @@ struct AdminOptions: ParsableArguments {
         let group = try settings.required(SettingCatalog.group, flag: self.group)
         let consumerDatabase = try settings.value(SettingCatalog.consumerDatabase, flag: self.consumerDatabase) ?? ""
         let store: Resolved.Store
-        switch try settings.database(flag: self.database, default: SQLiteCountStore.Configuration().databasePath) {
+        let database = try settings.database(
+            flag: self.database, default: SQLiteCountStore.Configuration().databasePath)
+        openedDatabase.withLock { $0 = database }
+        switch database {
         case .sqlite(let path):
             var configuration = SQLiteCountStore.Configuration(consumerGroup: group)
             configuration.databasePath = path
@@ -99,10 +103,14 @@ func runReportingErrors(_ command: String, _ body: () throws -> Int32) throws {
         throw ExitCode(2)
     } catch {
         sayError("foodcount \(command): error: \(error)")
-        throw ExitCode(2)
+        // PostgreSQL out of reach, or the files busy with another command: an outage, not a setting (69).
+        throw ExitCode(ExitStatus.atStart(error, database: openedDatabase.withLock { $0 }))
     }
     if status != 0 { throw ExitCode(status) }
 }
+
+/// The database the command resolved, for its exit status.
+let openedDatabase = Mutex<DatabaseSetting?>(nil)
 
 /// Writes a line to standard output: results.
 func say(_ line: String) {

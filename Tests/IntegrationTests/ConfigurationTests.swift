@@ -203,7 +203,9 @@ final class ConfigurationTests: XCTestCase {
             let arguments = program == "consumer" ? [] : ["offsets", "show"]
             let result = try run(
                 program, ["LOG_LEVEL": "warning"],
-                arguments + ["--database", "postgres://counter:\(password)@127.0.0.1:\(try EmbeddedBroker.freePort())/c"])
+                arguments + [
+                    "--database", "postgres://counter:\(password)@127.0.0.1:\(try EmbeddedBroker.freePort())/c",
+                ])
             XCTAssertNotEqual(result.status, 0, result.output)
             XCTAssertFalse(result.output.contains(password), "\(program) shows the password: \(result.output)")
             XCTAssertTrue(result.output.contains("postgres://counter@127.0.0.1"), result.output)
