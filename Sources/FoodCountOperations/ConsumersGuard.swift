@@ -21,6 +21,9 @@ public enum ConsumersGuard {
         do {
             lock = try database.lockForRewrite()
         } catch {
+            // Busy: a consumer or another command holds the files; anything else (PostgreSQL out of reach)
+            // is not a refusal, and keeps its own exit status.
+            guard error.code == .busy else { throw error }
             throw Refusal(description: "refusing: \(error.message)")
         }
         let state = try reader.groupState(group)

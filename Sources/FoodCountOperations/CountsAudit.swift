@@ -35,6 +35,8 @@ public struct CountsAudit: Sendable {
             case truncated(logStart: Int64)
         }
 
+        /// The partition's topic.
+        public var topic: String
         /// The partition.
         public var partition: Int32
         /// The stored next offset.
@@ -47,7 +49,10 @@ public struct CountsAudit: Sendable {
         public var outcome: Outcome
 
         /// Creates a check.
-        public init(partition: Int32, offset: Int64, counted: Int64?, inLog: Int64, outcome: Outcome) {
+        public init(
+            topic: String = "", partition: Int32, offset: Int64, counted: Int64?, inLog: Int64, outcome: Outcome
+        ) {
+            self.topic = topic
             self.partition = partition
             self.offset = offset
             self.counted = counted
@@ -92,7 +97,7 @@ public struct CountsAudit: Sendable {
     public let liveTotal: Int64
     /// How many events the recount found.
     public let recountedTotal: Int64
-    /// Every stored partition the recount read, by partition number: its stored counted total against the
+    /// Every stored partition the recount read: its stored counted total against the
     /// valid events its log holds before the stored offset.
     public let partitions: [PartitionCheck]
 
@@ -107,7 +112,35 @@ public struct CountsAudit: Sendable {
     ///   - stored: The stored offsets the recount stopped at, with their counted totals (the snapshot's rows of
     ///     the audited group); partitions the recount did not read are left out.
     public init(live: [String: Int64], recount: LogRecount, stored: [CountsSnapshot.StoredOffset] = []) {
+        self.init(live: live, recount: recount, partitions: Self.checks(of: recount, stored: stored))
+    }
+
+    /// An audit of several topics: `recount` merges their recounts, and `partitions` holds each topic's
+    /// ``checks(of:stored:)`` (a recount knows partitions by number, so checks are made topic by topic).
+    public init(live: [String: Int64], recount: LogRecount, partitions: [PartitionCheck]) {
         truncated = recount.truncatedPartitions
+        self.partitions = partitions.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+        liveTotal = live.values.reduce(0, +)
+        recountedTotal = recount.counts.values.reduce(0, +)
+        var differences: [Difference] = []
+        for category in Set(live.keys).union(recount.counts.keys) {
+            let counted = live[category] ?? 0
+            let recounted = recount.counts[category] ?? 0
+            // With a truncated log, a live count above the recount may be the deleted records: not provably wrong.
+            let provable = truncated.isEmpty || counted < recounted
+            if counted != recounted, provable {
+                differences.append(Difference(category: category, live: counted, recounted: recounted))
+            }
+        }
+        self.differences = differences.sorted { $0.category < $1.category }
+    }
+
+    /// One topic's partition checks: each stored row of the topic that the recount read, its counted total
+    /// against the valid events the recount found before the stored offset.
+    /// - Parameters:
+    ///   - recount: The recount of one topic.
+    ///   - stored: That topic's stored rows of the audited group.
+    public static func checks(of recount: LogRecount, stored: [CountsSnapshot.StoredOffset]) -> [PartitionCheck] {
         var partitions: [PartitionCheck] = []
         for row in stored where recount.partitions[row.partition.partition] != nil {
             let number = row.partition.partition
@@ -122,22 +155,10 @@ public struct CountsAudit: Sendable {
             }
             partitions.append(
                 PartitionCheck(
-                    partition: number, offset: row.next, counted: row.counted, inLog: inLog, outcome: outcome))
+                    topic: row.partition.topic, partition: number, offset: row.next, counted: row.counted, inLog: inLog,
+                    outcome: outcome))
         }
-        self.partitions = partitions.sorted { $0.partition < $1.partition }
-        liveTotal = live.values.reduce(0, +)
-        recountedTotal = recount.counts.values.reduce(0, +)
-        var differences: [Difference] = []
-        for category in Set(live.keys).union(recount.counts.keys) {
-            let counted = live[category] ?? 0
-            let recounted = recount.counts[category] ?? 0
-            // With a truncated log, a live count above the recount may be the deleted records: not provably wrong.
-            let provable = truncated.isEmpty || counted < recounted
-            if counted != recounted, provable {
-                differences.append(Difference(category: category, live: counted, recounted: recounted))
-            }
-        }
-        self.differences = differences.sorted { $0.category < $1.category }
+        return partitions
     }
 
     /// The verdict.

@@ -125,7 +125,9 @@ extension Settings {
     public func problems(of program: Program, flags: [String: String] = [:]) -> [SettingError] {
         SettingCatalog.settings(of: program).compactMap { setting in
             if let text = flags[setting.variable] { return setting.check(text, named: setting.flagName ?? "") }
-            return string(setting.variable).flatMap { setting.check($0, named: setting.variable) }
+            guard let text = string(setting.variable) else { return nil }
+            if setting.emptyMeansDefault, text.trimmingCharacters(in: .whitespaces).isEmpty { return nil }
+            return setting.check(text, named: setting.variable)
         }
     }
 

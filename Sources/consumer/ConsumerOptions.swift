@@ -43,6 +43,11 @@ struct ConsumerOptions: ParsableArguments {
         ]
         var given = kafka.given.merging(logging.given) { $1 }
         for case (let setting, let text?) in flags { given[setting.variable] = text }
+        // --database takes a path or a URL, and wins over both variables.
+        if let database {
+            given[SettingCatalog.databasePath.variable] = database
+            given[SettingCatalog.databaseURL.variable] = database
+        }
         return given
     }
 }

@@ -55,6 +55,8 @@ struct AuditCommand: ParsableCommand {
             }
             let progress = ProgressPrinter(total: plans.reduce(0) { $0 + $1.total }, enabled: !output.noProgress)
             var done: Int64 = 0
+            var checks: [CountsAudit.PartitionCheck] = []
+            let rows = snapshot.offsets.filter { $0.group == resolved.group }
             for plan in plans {
                 let part = try LogRecount.recount(plan.topic, until: plan.ends, reader: reader) { records in
                     progress.update(done + Int64(records))
@@ -62,12 +64,11 @@ struct AuditCommand: ParsableCommand {
                 done += Int64(part.partitions.values.reduce(0) { $0 + $1.records })
                 recount.counts.merge(part.counts, uniquingKeysWith: +)
                 recount.invalid += part.invalid
-                recount.valid.merge(part.valid, uniquingKeysWith: +)
+                checks += CountsAudit.checks(of: part, stored: rows.filter { $0.partition.topic == plan.topic })
                 for (partition, outcome) in part.partitions { recount.partitions[partition] = outcome }
             }
             progress.finish(done)
-            let audit = CountsAudit(
-                live: snapshot.counts, recount: recount, stored: snapshot.offsets.filter { $0.group == resolved.group })
+            let audit = CountsAudit(live: snapshot.counts, recount: recount, partitions: checks)
             let partitions = stored.values.reduce(0) { $0 + $1.count }
             if output.json {
                 say(jsonText(AuditReport(audit, partitions: partitions)))
@@ -146,16 +147,18 @@ struct AuditReport: Encodable {
     /// events its log holds before the stored offset; `outcome` is `equal`, `different`, `unknown` or
     /// `truncated`.
     struct Partition: Encodable {
+        var topic: String
         var partition: Int32
         var offset: Int64
         var counted: Int64?
         var inLog: Int64
         var outcome: String
 
-        enum CodingKeys: String, CodingKey { case partition, offset, counted, inLog, outcome }
+        enum CodingKeys: String, CodingKey { case topic, partition, offset, counted, inLog, outcome }
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(topic, forKey: .topic)
             try container.encode(partition, forKey: .partition)
             try container.encode(offset, forKey: .offset)
             try container.encode(counted, forKey: .counted)
@@ -186,7 +189,8 @@ struct AuditReport: Encodable {
                 case .truncated: "truncated"
                 }
             return Partition(
-                partition: check.partition, offset: check.offset, counted: check.counted, inLog: check.inLog,
+                topic: check.topic, partition: check.partition, offset: check.offset, counted: check.counted,
+                inLog: check.inLog,
                 outcome: outcome)
         }
     }

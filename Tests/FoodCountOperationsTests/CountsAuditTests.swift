@@ -71,11 +71,34 @@ final class CountsAuditTests: XCTestCase {
         XCTAssertEqual(audit.verdict, .different)
         XCTAssertEqual(
             audit.partitionDifferences,
-            [.init(partition: 0, offset: 7435, counted: 7535, inLog: 7435, outcome: .different)])
+            [.init(topic: "message", partition: 0, offset: 7435, counted: 7535, inLog: 7435, outcome: .different)])
         XCTAssertEqual(
             audit.partitionDifferences.map(\.summary),
             ["partition 0: offset 7435 but 7535 counted (the log holds 7435 valid events before offset 7435)"])
         XCTAssertEqual(audit.partitions.map(\.outcome), [.different, .equal])
+    }
+
+    func testTheSamePartitionNumberOfTwoTopicsIsCheckedAgainstItsOwnTopicsRecount() {
+        // A group that counted topic "message", then "orders": partition 0 of each has its own total.
+        var orders = recount(valid: [0: 5], logStarts: [0: 0])
+        orders.counts = ["tea": 5]
+        let messages = recount(valid: [0: 10], logStarts: [0: 0])
+        let rows = [
+            stored(0, next: 10, counted: 10),
+            CountsSnapshot.StoredOffset(
+                group: "foodcount", partition: SourcePartition(topic: "orders", partition: 0), next: 5, topicID: nil,
+                counted: 5),
+        ]
+        var merged = messages
+        merged.counts.merge(orders.counts, uniquingKeysWith: +)
+        let checks =
+            CountsAudit.checks(of: messages, stored: rows.filter { $0.partition.topic == "message" })
+            + CountsAudit.checks(of: orders, stored: rows.filter { $0.partition.topic == "orders" })
+        let audit = CountsAudit(live: ["soup": 10, "tea": 5], recount: merged, partitions: checks)
+
+        XCTAssertEqual(audit.verdict, .equal, audit.partitions.map(\.summary).joined(separator: "\n"))
+        XCTAssertEqual(audit.partitions.map(\.topic), ["message", "orders"])
+        XCTAssertEqual(audit.partitions.map(\.inLog), [10, 5])
     }
 
     func testAPartitionWhoseTotalDiffersMakesTheAuditDifferentEvenWhenTheCategoriesAgree() {

@@ -144,8 +144,18 @@ final class OperatorCommandSafetyTests: XCTestCase {
         let verdict = try json(audit.standardOutput)
         XCTAssertEqual(
             Set(verdict.keys),
-            ["verdict", "exitStatus", "counted", "inLog", "partitionsChecked", "differences", "truncated"])
+            [
+                "verdict", "exitStatus", "counted", "inLog", "partitionsChecked", "differences", "truncated",
+                "partitions",
+            ])
         XCTAssertEqual(verdict["verdict"] as? String, "equal")
+        let partitions = verdict["partitions"] as? [[String: Any]] ?? []
+        XCTAssertEqual(
+            partitions.compactMap { $0["outcome"] as? String }, Array(repeating: "equal", count: partitions.count))
+        XCTAssertEqual(partitions.compactMap { $0["counted"] as? Int }.reduce(0, +), 600)
+        XCTAssertEqual(
+            Set(partitions.first?.keys.map { $0 } ?? []),
+            ["topic", "partition", "offset", "counted", "inLog", "outcome"])
         XCTAssertEqual(verdict["counted"] as? Int, 600)
         XCTAssertEqual(verdict["inLog"] as? Int, 600)
         XCTAssertEqual((verdict["differences"] as? [Any])?.count, 0)

@@ -36,6 +36,8 @@ public protocol DeclaredSetting: Sendable {
     var programs: [Program] { get }
     /// What is allowed, as errors say it.
     var expected: String { get }
+    /// Whether an empty variable counts as not set (the default applies) rather than as a value.
+    var emptyMeansDefault: Bool { get }
     /// Whether `text` is a value it allows; the error names `name` (the flag or the variable).
     func check(_ text: String, named name: String) -> SettingError?
 }
@@ -63,6 +65,7 @@ public struct Setting<Value: Sendable>: DeclaredSetting {
     public let isSecret: Bool
     public let programs: [Program]
     public let expected: String
+    public let emptyMeansDefault: Bool
     /// The default, when the setting has one of its own (others fall back to their library's configuration).
     public let defaultValue: Value?
     private let parser: @Sendable (String) -> Value?
@@ -77,12 +80,14 @@ public struct Setting<Value: Sendable>: DeclaredSetting {
     ///   - defaultDescription: The default as shown; by default the value's own text.
     ///   - isSecret: Whether it is a secret.
     ///   - expected: What is allowed, for errors.
+    ///   - emptyMeansDefault: Whether an empty variable counts as not set.
     ///   - parse: Reads a value, `nil` when it is not allowed.
     public init(
         _ variable: String, flag: String?, _ summary: String, programs: [Program], default defaultValue: Value? = nil,
         shown defaultDescription: String? = nil, isSecret: Bool = false, expected: String,
-        parse: @escaping @Sendable (String) -> Value?
+        emptyMeansDefault: Bool = false, parse: @escaping @Sendable (String) -> Value?
     ) {
+        self.emptyMeansDefault = emptyMeansDefault
         self.variable = variable
         self.flag = flag
         self.summary = summary
@@ -173,13 +178,14 @@ extension Setting where Value == Bool {
 extension Setting where Value: RawRepresentable & CaseIterable, Value.RawValue == String {
     /// One of a fixed set of words (case-insensitive).
     public static func choice(
-        _ variable: String, flag: String?, _ summary: String, programs: [Program], default defaultValue: Value? = nil
+        _ variable: String, flag: String?, _ summary: String, programs: [Program], default defaultValue: Value? = nil,
+        emptyMeansDefault: Bool = false
     ) -> Setting<Value> {
         let allowed = Value.allCases.map(\.rawValue)
         return Setting(
             variable, flag: flag, summary + " (\(allowed.joined(separator: ", ")))", programs: programs,
             default: defaultValue, shown: defaultValue?.rawValue,
-            expected: "one of \(allowed.joined(separator: ", "))"
+            expected: "one of \(allowed.joined(separator: ", "))", emptyMeansDefault: emptyMeansDefault
         ) { text in
             Value(rawValue: text.trimmingCharacters(in: .whitespaces).lowercased())
         }

@@ -205,13 +205,13 @@ public enum SettingCatalog {
     /// `LOG_FORMAT`.
     public static let logFormat = Setting<LogFormat>.choice(
         "LOG_FORMAT", flag: "log-format", "Log format: json is one object per line", programs: Program.allCases,
-        default: .text)
+        default: .text, emptyMeansDefault: true)
     /// `LOG_LEVEL`: `info`, or `warning` for the datafeed and the operator's commands.
     public static let logLevel = Setting<Logger.Level>(
         "LOG_LEVEL", flag: "log-level",
         "Log level (trace, debug, info, notice, warning, error, critical); the datafeed and foodcount log warnings and worse by default",
         programs: Program.allCases,
-        shown: "info", expected: "one of trace, debug, info, notice, warning, error, critical"
+        shown: "info", expected: "one of trace, debug, info, notice, warning, error, critical", emptyMeansDefault: true
     ) { Logger.Level(rawValue: $0.trimmingCharacters(in: .whitespaces).lowercased()) }
 
     /// Every setting, in the order of README's table.
@@ -237,6 +237,7 @@ extension Setting {
     func secret() -> Setting {
         Setting(
             variable, flag: flag, summary, programs: programs, default: defaultValue, shown: defaultDescription,
-            isSecret: true, expected: expected, parse: { [self] text in try? self.parse(text, named: variable) })
+            isSecret: true, expected: expected, emptyMeansDefault: emptyMeansDefault,
+            parse: { [self] text in try? self.parse(text, named: variable) })
     }
 }
