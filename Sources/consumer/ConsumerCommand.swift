@@ -86,8 +86,10 @@ struct ConsumerCommand: AsyncParsableCommand {
             : KafkaTopicMonitor(
                 consumer: source.consumer, topic: settings.deadLetterTopic,
                 createPartitions: settings.createTopics ? 1 : nil, logger: logger)
-        await topicMonitor.checkNow()
-        await deadLetterMonitor?.checkNow()
+        // Both at once: each may wait out its query's timeout (a broker refusing the credentials).
+        async let topicChecked = topicMonitor.checkNow()
+        async let deadLettersChecked = deadLetterMonitor?.checkNow()
+        _ = await (topicChecked, deadLettersChecked)
         let readiness = Readiness(
             pipeline: pipeline, source: source, topicMonitor: topicMonitor, deadLetterMonitor: deadLetterMonitor)
         let lagMonitor = KafkaLagMonitor(

@@ -27,8 +27,7 @@ final class DatabaseFaultTests: XCTestCase {
 
     func testAWriteLockHeldForTenSecondsIsWaitedOutWithoutLossOrSpuriousDeadLetters() throws {
         var harness = try ConsumerHarness(prefix: "locked", partitions: 2)
-        let dlq = harness.topic + ".dlq"
-        try TestEnvironment.createTopic(dlq, partitions: 1)
+        let dlq = harness.topic + ".dlq"  // created by the harness
         harness.extraEnvironment = ["DLQ_TOPIC": dlq, "BATCH_DELAY_MS": "50"]
         let first = try produceWithBadEvents(harness, count: 2_000, bad: 0..<2)
         let consumer = try harness.start()

@@ -32,8 +32,7 @@ final class PoisonCorpusTests: XCTestCase {
 
     func testEveryPoisonMessageIsDeadLetteredOnceWithItsKindAndValidCountsAreExact() throws {
         var harness = try ConsumerHarness(prefix: "poison", partitions: 3)
-        let dlq = harness.topic + ".dlq"
-        try TestEnvironment.createTopic(dlq, partitions: 1)
+        let dlq = harness.topic + ".dlq"  // created by the harness
         harness.extraEnvironment = ["DLQ_TOPIC": dlq, "BATCH_DELAY_MS": "50"]
         let poison = corpus()
         XCTAssertGreaterThanOrEqual(Set(poison.map(\.1)).count, 12)
